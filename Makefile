@@ -1,0 +1,34 @@
+# One-command set-up on a fresh machine: `make run` executes every notebook, `make test` runs the suite.
+VENV ?= .venv
+PROFILE ?= quick
+KERNEL ?= course
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install run test lab clean
+
+# Install once; a second call only checks the stamp (re-installs when requirements change).
+$(INSTALLED): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (course)"
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+# Execute every notebook headless, write build/*.html and the gallery build/index.html.
+run: $(INSTALLED)
+	$(PY) -m course_utils.gallery notebooks/*.ipynb --out build --profile $(PROFILE) --kernel $(KERNEL)
+
+# Unit tests, static notebook checks, ruff, and every notebook under nbval in the quick profile.
+test: $(INSTALLED)
+	COURSE_PROFILE=$(PROFILE) $(PY) -m pytest
+
+lab: $(INSTALLED)
+	$(VENV)/bin/jupyter lab notebooks
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache

@@ -1,0 +1,147 @@
+"""Run notebooks headless with papermill and write an HTML gallery of the results.
+
+    python -m course_utils.gallery notebooks/*.ipynb --out build --profile quick
+
+For each notebook: ``build/NAME.ipynb`` (executed), ``build/NAME.html``, and its ``OUTPUT_DIR``
+``build/NAME/`` (samples, key figure).  ``build/index.html`` lists every notebook with its status,
+run time and key figure.  A failing notebook is reported with its failing cell; the others still
+run; the exit code is 1 if any failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+KEY_FIGURE_TAG = "key-figure"
+
+
+@dataclass
+class RunResult:
+    name: str
+    ok: bool
+    seconds: float
+    error: str = ""
+    key_figure: str | None = None  # path relative to the gallery folder
+
+
+def find_key_figure(notebook: nbformat.NotebookNode) -> bytes | None:
+    """The PNG of the cell tagged ``key-figure`` (its last image), else the notebook's last image."""
+    def pngs(cell: nbformat.NotebookNode) -> list[str]:
+        return [o["data"]["image/png"] for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+
+    code_cells = [c for c in notebook.cells if c.cell_type == "code"]
+    tagged = [c for c in code_cells if KEY_FIGURE_TAG in c.get("metadata", {}).get("tags", [])]
+    for cells in (tagged, code_cells):
+        images = [png for cell in cells for png in pngs(cell)]
+        if images:
+            return base64.b64decode(images[-1] if cells is code_cells else images[0])
+    return None
+
+
+def describe_failure(notebook: nbformat.NotebookNode) -> str:
+    """'cell N: ErrorName: message' for the first cell with an error output."""
+    code_cells = [c for c in notebook.cells if c.cell_type == "code"]
+    for number, cell in enumerate(code_cells, start=1):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                return f"code cell {number}: {output['ename']}: {output['evalue']}"[:500]
+    return "failed before any cell ran"
+
+
+def run_notebook(path: Path, out_dir: Path, profile: str, kernel: str) -> RunResult:
+    """Execute one notebook with papermill, write its executed copy and HTML; never raises."""
+    import papermill
+    from nbconvert import HTMLExporter
+
+    name = path.stem
+    executed = out_dir / f"{name}.ipynb"
+    output_dir = (out_dir / name).resolve()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    ok, error = True, ""
+    try:
+        papermill.execute_notebook(
+            str(path), str(executed),
+            parameters={"PROFILE": profile, "OUTPUT_DIR": str(output_dir)},
+            kernel_name=kernel, cwd=str(path.parent), progress_bar=False,
+        )
+    except Exception as exc:  # report every failure and carry on with the next notebook
+        ok, error = False, f"{type(exc).__name__}: {exc}"[:500]
+    seconds = time.perf_counter() - start
+    result = RunResult(name, ok, seconds, error)
+    if executed.is_file():
+        notebook = nbformat.read(executed, as_version=4)
+        if not ok:
+            result.error = describe_failure(notebook)
+        body, _ = HTMLExporter().from_notebook_node(notebook)
+        (out_dir / f"{name}.html").write_text(body, encoding="utf-8")
+        figure = find_key_figure(notebook)
+        if figure is not None:
+            (output_dir / "key_figure.png").write_bytes(figure)
+            result.key_figure = f"{name}/key_figure.png"
+    return result
+
+
+def write_index(results: list[RunResult], out_dir: Path, profile: str) -> Path:
+    rows = []
+    for r in results:
+        status = "passed" if r.ok else f"FAILED, {html.escape(r.error)}"
+        figure = f'<img src="{r.key_figure}" alt="key figure of {r.name}">' if r.key_figure else ""
+        rows.append(
+            f'<tr class="{"ok" if r.ok else "failed"}"><td><a href="{r.name}.html">{r.name}</a></td>'
+            f"<td>{status}</td><td>{r.seconds:.0f} s</td><td>{figure}</td></tr>"
+        )
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Course gallery</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2em; }}
+table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding: .5em; vertical-align: top; }}
+tr.failed td:nth-child(2) {{ color: #b00; font-weight: bold; }} img {{ max-height: 220px; }}
+</style></head><body>
+<h1>Generative models course: executed notebooks</h1>
+<p>Profile <b>{html.escape(profile)}</b>, run {time.strftime("%Y-%m-%d %H:%M")}.
+{sum(r.ok for r in results)} of {len(results)} notebooks passed.</p>
+<table><tr><th>notebook</th><th>status</th><th>run time</th><th>key figure</th></tr>
+{chr(10).join(rows)}
+</table></body></html>
+"""
+    index = out_dir / "index.html"
+    index.write_text(page, encoding="utf-8")
+    return index
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--out", type=Path, default=Path("build"))
+    parser.add_argument("--profile", default="quick", choices=("auto", "quick", "full", "pretrained"))
+    parser.add_argument("--kernel", default="course", help="Jupyter kernel name (default: course)")
+    args = parser.parse_args(argv)
+    missing = [str(p) for p in args.notebooks if not p.is_file()]
+    if missing:
+        parser.error(f"no such notebook: {', '.join(missing)}")
+    os.environ["COURSE_PROFILE"] = args.profile  # the same profile for code that reads the env
+    args.out.mkdir(parents=True, exist_ok=True)
+    results = []
+    for path in sorted(args.notebooks):
+        print(f"running {path} ...", flush=True)
+        result = run_notebook(path, args.out, args.profile, args.kernel)
+        print(f"  {'ok' if result.ok else 'FAILED: ' + result.error} ({result.seconds:.0f} s)", flush=True)
+        results.append(result)
+    index = write_index(results, args.out, args.profile)
+    failed = [r.name for r in results if not r.ok]
+    print(f"gallery: {index}" + (f"; failed: {', '.join(failed)}" if failed else "; all passed"))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

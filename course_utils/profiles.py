@@ -1,0 +1,95 @@
+"""Profiles: how much compute a notebook spends, and each notebook's settings for it.
+
+``auto`` means ``full`` on CUDA and ``quick`` elsewhere; the environment variable
+``COURSE_PROFILE`` overrides the notebook's value (nbval cannot pass parameters).
+All per-notebook numbers live in ``SETTINGS`` below, so sizing the course is one edit.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import torch
+
+from ._checks import check_choice
+
+PROFILE_ENV = "COURSE_PROFILE"
+PROFILES = ("auto", "quick", "full", "pretrained")
+
+# quick: about 2 minutes on a 2-core CPU, still passing the checks.  full: lecture quality on a GPU.
+SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
+    "00_setup": {
+        "quick": {"smoke_steps": 400, "batch_size": 64},
+        "full": {"smoke_steps": 2000, "batch_size": 64},
+    },
+    "01_autoencoder": {
+        "quick": {"ae_steps": 3000, "classifier_steps": 600, "batch_size": 128, "code_sizes": (2, 4, 8, 16, 32)},
+        "full": {"ae_steps": 20000, "classifier_steps": 4000, "batch_size": 128, "code_sizes": (2, 4, 8, 16, 32, 64)},
+    },
+}
+
+# Notebooks whose trained weights ship in data/checkpoints/ (none yet).
+SHIPPED_CHECKPOINTS: frozenset[str] = frozenset()
+
+
+def resolve_profile(requested: str = "auto", device: torch.device | None = None) -> str:
+    """Turn ``auto`` (or the ``COURSE_PROFILE`` override) into ``quick``, ``full`` or ``pretrained``."""
+    requested = os.environ.get(PROFILE_ENV) or requested
+    check_choice(requested, "profile", PROFILES)
+    if requested != "auto":
+        return requested
+    if device is None:
+        on_cuda = torch.cuda.is_available()
+    else:
+        on_cuda = device.type == "cuda"
+    return "full" if on_cuda else "quick"
+
+
+class Settings(Mapping[str, Any]):
+    """Read-only settings with attribute access: ``cfg.batch_size`` as well as ``cfg["batch_size"]``."""
+
+    def __init__(self, values: Mapping[str, Any]):
+        object.__setattr__(self, "_values", dict(values))
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(f"no setting {name!r}; known: {', '.join(self._values)}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("settings are read-only: edit SETTINGS in course_utils/profiles.py")
+
+    def __repr__(self) -> str:
+        return f"Settings({self._values!r})"
+
+
+def notebook_settings(notebook: str, profile: str) -> Settings:
+    """The settings of ``notebook`` for a resolved ``profile`` (``quick``, ``full`` or ``pretrained``).
+
+    ``pretrained`` loads shipped weights where a notebook has them; for a notebook without
+    shipped weights it falls back to ``quick`` and says so.
+    """
+    check_choice(notebook, "notebook", SETTINGS)
+    check_choice(profile, "profile", ("quick", "full", "pretrained"))
+    pretrained = profile == "pretrained"
+    if pretrained and notebook not in SHIPPED_CHECKPOINTS:
+        warnings.warn(
+            f"{notebook} ships no pretrained checkpoint yet: training with the quick profile",
+            stacklevel=2,
+        )
+        pretrained = False
+    base = SETTINGS[notebook]["full" if profile == "full" else "quick"]
+    return Settings({**base, "profile": profile, "pretrained": pretrained})

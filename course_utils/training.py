@@ -1,0 +1,111 @@
+"""A small training-loop helper: progress bar, non-finite guard, periodic checkpoints, resume.
+
+The training *step* stays in the notebook, where students read it; this loop only calls it::
+
+    def train_step(step):
+        ...forward, loss, backward, optimizer step...
+        return {"loss": loss.item()}
+
+    history = train(train_step, steps=1000, modules={"model": model},
+                    optimizers={"opt": opt}, checkpoint="build/run")
+
+Run the cell again after an interruption and training resumes from the last checkpoint.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Mapping
+
+import torch
+from tqdm.auto import tqdm
+
+from ._checks import check_positive_int
+from .checkpoint import checkpoint_paths, load_checkpoint, save_checkpoint
+
+History = dict[str, list[float]]
+StepFn = Callable[[int], Mapping[str, float]]
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A loss became NaN or infinite; training stopped before the bad values spread."""
+
+
+def _diagnose(name: str, value: float, step: int, history: History) -> str:
+    recent = ", ".join(f"{k}={v[-1]:.4g}" for k, v in history.items() if v) or "none yet"
+    return (
+        f"loss {name!r} became {value} at step {step}. Last finite values: {recent}. "
+        "Common causes: a learning rate that is too high, log(0) or division by zero in a "
+        "hand-written loss, or inputs outside the range the model expects. "
+        "No checkpoint was written after the bad step."
+    )
+
+
+def train(
+    step_fn: StepFn,
+    steps: int,
+    *,
+    modules: Mapping[str, torch.nn.Module] | None = None,
+    optimizers: Mapping[str, torch.optim.Optimizer] | None = None,
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every: int = 0,
+    log_every: int = 10,
+    callback: Callable[[int, History], None] | None = None,
+    desc: str = "training",
+) -> History:
+    """Call ``step_fn(step)`` for ``step`` in ``range(start, steps)`` and return the loss history.
+
+    ``step_fn`` returns a dict of floats (e.g. ``{"d_loss": ..., "g_loss": ...}``); every value
+    must stay finite.  With ``checkpoint`` (a path stem) the loop resumes from an existing
+    checkpoint, saves every ``checkpoint_every`` steps, at the end, and when interrupted
+    (Ctrl-C / kernel interrupt), so a stopped run loses nothing.  ``callback(step, history)``
+    runs every ``log_every`` steps (e.g. a live plot's update).
+    """
+    if not callable(step_fn):
+        raise TypeError(f"step_fn: expected a function step -> dict of losses, got {step_fn!r}")
+    check_positive_int(steps, "steps")
+    check_positive_int(log_every, "log_every")
+    check_positive_int(checkpoint_every, "checkpoint_every", minimum=0)
+    if checkpoint is not None and not modules:
+        raise ValueError("checkpoint: saving needs the modules to save, got modules=None")
+
+    history: History = {}
+    start = 0
+    if checkpoint is not None and checkpoint_paths(checkpoint)[1].is_file():
+        info = load_checkpoint(checkpoint, modules, optimizers)  # type: ignore[arg-type]
+        start, history = info.step, info.extra.get("history", {})
+        print(f"resumed from {checkpoint} at step {start}/{steps}")
+
+    def save(step: int) -> None:
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, modules, optimizers, step=step, extra={"history": history})  # type: ignore[arg-type]
+
+    step = start
+    with tqdm(total=steps, initial=start, desc=desc, dynamic_ncols=True) as bar:
+        try:
+            for step in range(start, steps):
+                values = step_fn(step)
+                if not isinstance(values, Mapping) or not values:
+                    raise TypeError(f"step_fn must return a non-empty dict of losses, got {values!r}")
+                for name, value in values.items():
+                    value = float(value)
+                    if not math.isfinite(value):
+                        raise NonFiniteLossError(_diagnose(name, value, step, history))
+                    history.setdefault(name, []).append(value)
+                bar.update(1)
+                done = step + 1
+                if done % log_every == 0 or done == steps:
+                    bar.set_postfix({k: f"{v[-1]:.4f}" for k, v in history.items()}, refresh=False)
+                    if callback is not None:
+                        callback(done, history)
+                if checkpoint_every and done % checkpoint_every == 0 and done < steps:
+                    save(done)
+        except KeyboardInterrupt:
+            # Save the completed steps (the interrupted one may be partly applied) and stop.
+            save(step)
+            if checkpoint is not None:
+                print(f"interrupted at step {step}: saved to {checkpoint}; run again to resume")
+            raise
+    save(steps)
+    return history
