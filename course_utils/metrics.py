@@ -47,8 +47,12 @@ def ssim(pred: torch.Tensor, target: torch.Tensor, *, kernel_size: int = 11) -> 
             f"{kernel_size}, got {tuple(pred.shape[-2:])}; pass a smaller odd kernel_size"
         )
     return structural_similarity_index_measure(
-        pred.float(), target.float(), data_range=DATA_RANGE, kernel_size=kernel_size,
-        sigma=1.5 * kernel_size / 11, reduction="none",
+        pred.float(),
+        target.float(),
+        data_range=DATA_RANGE,
+        kernel_size=kernel_size,
+        sigma=1.5 * kernel_size / 11,
+        reduction="none",
     )
 
 

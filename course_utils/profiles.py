@@ -26,8 +26,18 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         "full": {"smoke_steps": 2000, "batch_size": 64},
     },
     "01_autoencoder": {
-        "quick": {"ae_steps": 3000, "classifier_steps": 600, "batch_size": 128, "code_sizes": (2, 4, 8, 16, 32)},
-        "full": {"ae_steps": 20000, "classifier_steps": 4000, "batch_size": 128, "code_sizes": (2, 4, 8, 16, 32, 64)},
+        "quick": {
+            "ae_steps": 3000,
+            "classifier_steps": 600,
+            "batch_size": 128,
+            "code_sizes": (2, 4, 8, 16, 32),
+        },
+        "full": {
+            "ae_steps": 20000,
+            "classifier_steps": 4000,
+            "batch_size": 128,
+            "code_sizes": (2, 4, 8, 16, 32, 64),
+        },
     },
 }
 
@@ -36,7 +46,7 @@ SHIPPED_CHECKPOINTS: frozenset[str] = frozenset()
 
 
 def resolve_profile(requested: str = "auto", device: torch.device | None = None) -> str:
-    """Turn ``auto`` (or the ``COURSE_PROFILE`` override) into ``quick``, ``full`` or ``pretrained``."""
+    """Resolve ``auto`` (or the ``COURSE_PROFILE`` override) to quick, full or pretrained."""
     requested = os.environ.get(PROFILE_ENV) or requested
     check_choice(requested, "profile", PROFILES)
     if requested != "auto":
@@ -49,7 +59,7 @@ def resolve_profile(requested: str = "auto", device: torch.device | None = None)
 
 
 class Settings(Mapping[str, Any]):
-    """Read-only settings with attribute access: ``cfg.batch_size`` as well as ``cfg["batch_size"]``."""
+    """Read-only settings with attribute access: ``cfg.batch_size`` or ``cfg["batch_size"]``."""
 
     def __init__(self, values: Mapping[str, Any]):
         object.__setattr__(self, "_values", dict(values))
@@ -77,7 +87,7 @@ class Settings(Mapping[str, Any]):
 
 
 def notebook_settings(notebook: str, profile: str) -> Settings:
-    """The settings of ``notebook`` for a resolved ``profile`` (``quick``, ``full`` or ``pretrained``).
+    """The settings of ``notebook`` for a resolved profile: quick, full or pretrained.
 
     ``pretrained`` loads shipped weights where a notebook has them; for a notebook without
     shipped weights it falls back to ``quick`` and says so.

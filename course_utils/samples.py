@@ -33,7 +33,9 @@ def save_samples(
     if labels is not None:
         check_tensor(labels, "labels")
         if labels.shape != images.shape[:1]:
-            raise ValueError(f"labels: expected shape ({images.shape[0]},), got {tuple(labels.shape)}")
+            raise ValueError(
+                f"labels: expected shape ({images.shape[0]},), got {tuple(labels.shape)}"
+            )
         tensors["labels"] = labels.detach().cpu().contiguous()
     output_dir = Path(output_dir)
     path = output_dir / "samples.safetensors"

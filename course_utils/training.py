@@ -87,7 +87,9 @@ def train(
             for step in range(start, steps):
                 values = step_fn(step)
                 if not isinstance(values, Mapping) or not values:
-                    raise TypeError(f"step_fn must return a non-empty dict of losses, got {values!r}")
+                    raise TypeError(
+                        f"step_fn must return a non-empty dict of losses, got {values!r}"
+                    )
                 for name, value in values.items():
                     value = float(value)
                     if not math.isfinite(value):

@@ -57,7 +57,9 @@ def show_grid(
     if ax is None:
         height, width = grid.shape[:2]
         inches_per_pixel = min(scale / 50, 12 / width)
-        _, ax = plt.subplots(figsize=(max(1.0, width * inches_per_pixel), max(1.0, height * inches_per_pixel)))
+        _, ax = plt.subplots(
+            figsize=(max(1.0, width * inches_per_pixel), max(1.0, height * inches_per_pixel))
+        )
     ax.imshow(grid, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
     ax.set_axis_off()
     if title:
@@ -65,7 +67,13 @@ def show_grid(
     return ax.figure
 
 
-def save_grid(images: torch.Tensor, path: str | os.PathLike, nrow: int | None = None, *, title: str | None = None) -> Path:
+def save_grid(
+    images: torch.Tensor,
+    path: str | os.PathLike,
+    nrow: int | None = None,
+    *,
+    title: str | None = None,
+) -> Path:
     """Save N×C×H×W images (in [-1, 1]) as a PNG grid."""
     fig = show_grid(images, nrow, title=title)
     path = Path(path)
@@ -91,16 +99,23 @@ def plot_curves(
     title: str | None = None,
     ax: plt.Axes | None = None,
 ) -> plt.Figure:
-    """Plot each named curve of ``history`` against its step; ``smooth`` > 1 adds a moving average."""
+    """Plot each curve of ``history`` against its step; ``smooth`` > 1 adds a moving average."""
     if not isinstance(history, Mapping) or not history:
-        raise ValueError(f"history: expected a non-empty dict {{name: list of values}}, got {history!r}")
+        raise ValueError(
+            f"history: expected a non-empty dict {{name: list of values}}, got {history!r}"
+        )
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.2))
     for name, values in history.items():
         values = np.asarray(values, dtype=np.float64)
         if smooth > 1 and len(values) >= smooth:
             line = ax.plot(values, alpha=0.25)[0]
-            ax.plot(np.arange(smooth - 1, len(values)), moving_average(values, smooth), color=line.get_color(), label=name)
+            ax.plot(
+                np.arange(smooth - 1, len(values)),
+                moving_average(values, smooth),
+                color=line.get_color(),
+                label=name,
+            )
         else:
             ax.plot(values, label=name)
     ax.set_xlabel("step")
@@ -122,7 +137,15 @@ class LivePlot:
     latest drawing either way.
     """
 
-    def __init__(self, total_steps: int, *, every_s: float = 3.0, smooth: int = 20, logy: bool = False, title: str | None = None):
+    def __init__(
+        self,
+        total_steps: int,
+        *,
+        every_s: float = 3.0,
+        smooth: int = 20,
+        logy: bool = False,
+        title: str | None = None,
+    ):
         self.total_steps = check_positive_int(total_steps, "total_steps")
         self.every_s, self.smooth, self.logy, self.title = every_s, smooth, logy, title
         self.figure: plt.Figure | None = None
@@ -152,23 +175,29 @@ class LivePlot:
 
 
 def show_video(frames: torch.Tensor, *, fps: int = 8, scale: float = 2.0):
-    """A T×C×H×W clip (in [-1, 1]) as an inline HTML animation (plays in notebooks and the gallery)."""
+    """A T×C×H×W clip (in [-1, 1]) as an inline HTML animation (notebooks and the gallery)."""
     from IPython.display import HTML
 
     check_images(frames, "frames")
     check_positive_int(fps, "fps")
     pictures = [to_numpy_image(frame) for frame in frames]
     height, width = pictures[0].shape[:2]
-    fig, ax = plt.subplots(figsize=(scale * width / max(height, width), scale * height / max(height, width)))
+    fig, ax = plt.subplots(
+        figsize=(scale * width / max(height, width), scale * height / max(height, width))
+    )
     ax.set_axis_off()
     shown = ax.imshow(pictures[0], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-    animation = FuncAnimation(fig, lambda i: [shown.set_data(pictures[i])], frames=len(pictures), interval=1000 / fps)
+    animation = FuncAnimation(
+        fig, lambda i: [shown.set_data(pictures[i])], frames=len(pictures), interval=1000 / fps
+    )
     html = animation.to_jshtml(default_mode="loop")
     plt.close(fig)
     return HTML(html)
 
 
-def save_gif(frames: torch.Tensor, path: str | os.PathLike, *, fps: int = 8, scale: int = 4) -> Path:
+def save_gif(
+    frames: torch.Tensor, path: str | os.PathLike, *, fps: int = 8, scale: int = 4
+) -> Path:
     """Save a T×C×H×W clip (in [-1, 1]) as a looping GIF, each pixel enlarged ``scale`` times."""
     from PIL import Image
 
@@ -182,5 +211,7 @@ def save_gif(frames: torch.Tensor, path: str | os.PathLike, *, fps: int = 8, sca
     ]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pictures[0].save(path, save_all=True, append_images=pictures[1:], duration=round(1000 / fps), loop=0)
+    pictures[0].save(
+        path, save_all=True, append_images=pictures[1:], duration=round(1000 / fps), loop=0
+    )
     return path

@@ -21,9 +21,10 @@ _log_fd, NETWORK_LOG = tempfile.mkstemp(prefix="course-network-", suffix=".log")
 os.close(_log_fd)
 os.environ["COURSE_BLOCK_NETWORK"] = "1"
 os.environ["COURSE_NETWORK_LOG"] = NETWORK_LOG
-os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(OFFLINE_DIR), os.environ.get("PYTHONPATH")]))
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    filter(None, [str(OFFLINE_DIR), os.environ.get("PYTHONPATH")])
+)
 os.environ.setdefault("COURSE_PROFILE", "quick")
-os.environ.setdefault("MPLBACKEND", "Agg")
 block_network(NETWORK_LOG)
 
 

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from course_utils.offline import NetworkBlockedError, is_local_address, is_local_host
+from course_utils.offline import is_local_address, is_local_host
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.3.2.1", "::1", "localhost", None, ""])
@@ -41,7 +41,9 @@ for attempt in (lambda: socket.socket().connect(("192.0.2.1", 9)),
         print(type(error).__name__)
 """
     env = {**os.environ, "COURSE_NETWORK_LOG": str(log)}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
     assert result.stdout.split() == ["NetworkBlockedError", "NetworkBlockedError"]
     logged = log.read_text()
     assert "192.0.2.1" in logged and "example.invalid" in logged
@@ -58,5 +60,7 @@ def test_guard_lets_loopback_through():
 def test_child_python_processes_are_guarded_too():
     # Kernels are child processes: they inherit the guard through sitecustomize on PYTHONPATH.
     code = "import socket; print(getattr(socket.socket.connect, '_course_guard', False))"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "True"

@@ -45,7 +45,7 @@ def test_settings_are_read_only_with_attribute_access():
     with pytest.raises(AttributeError, match="read-only"):
         cfg.batch_size = 1
     with pytest.raises(AttributeError, match="no setting 'nope'"):
-        cfg.nope
+        _ = cfg.nope
 
 
 def test_pretrained_without_a_shipped_checkpoint_falls_back_to_quick_and_says_so():

@@ -1,0 +1,132 @@
+import pickle
+
+import pytest
+import torch
+import torch.nn as nn
+
+from course_utils.checkpoint import (
+    CheckpointError,
+    checkpoint_paths,
+    load_checkpoint,
+    load_weights,
+    save_checkpoint,
+    save_weights,
+)
+
+
+def make_model_and_optimizer(seed=0):
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 1))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    return model, optimizer
+
+
+def take_a_step(model, optimizer):
+    loss = model(torch.randn(8, 3)).pow(2).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+
+def test_round_trip_restores_weights_optimizer_step_rng_and_extra(tmp_path):
+    model, optimizer = make_model_and_optimizer()
+    take_a_step(model, optimizer)
+    save_checkpoint(
+        tmp_path / "run",
+        {"model": model},
+        {"opt": optimizer},
+        step=7,
+        extra={"history": {"loss": [1.0, 0.5]}},
+    )
+    expected_next_draw = torch.rand(3)
+
+    restored, restored_optimizer = make_model_and_optimizer(seed=1)
+    info = load_checkpoint(tmp_path / "run", {"model": restored}, {"opt": restored_optimizer})
+    assert info.step == 7 and info.extra == {"history": {"loss": [1.0, 0.5]}}
+    for a, b in zip(model.state_dict().values(), restored.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    assert torch.equal(torch.rand(3), expected_next_draw)  # RNG restored to the save point
+    # The restored optimizer continues exactly like the original one.
+    x = torch.randn(8, 3)
+    for m, o in ((model, optimizer), (restored, restored_optimizer)):
+        loss = m(x).pow(2).mean()
+        o.zero_grad()
+        loss.backward()
+        o.step()
+    assert torch.equal(model[0].weight, restored[0].weight)
+
+
+def test_paths_accept_a_stem_or_either_file():
+    stem_pair = checkpoint_paths("dir/run")
+    assert (
+        checkpoint_paths("dir/run.safetensors") == stem_pair == checkpoint_paths("dir/run.state.pt")
+    )
+    assert [p.name for p in stem_pair] == ["run.safetensors", "run.state.pt"]
+
+
+def test_no_temporary_files_are_left_behind(tmp_path):
+    model, optimizer = make_model_and_optimizer()
+    save_checkpoint(tmp_path / "run", {"model": model}, {"opt": optimizer}, step=1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.safetensors", "run.state.pt"]
+
+
+def test_truncated_weights_are_refused(tmp_path):
+    model, _ = make_model_and_optimizer()
+    path = save_weights(tmp_path / "w.safetensors", {"model": model})
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(CheckpointError, match="truncated or damaged"):
+        load_weights(path, {"model": model})
+
+
+def test_tampered_weights_are_refused_by_the_state_hash(tmp_path):
+    model, optimizer = make_model_and_optimizer()
+    weights, _ = checkpoint_paths(tmp_path / "run")
+    save_checkpoint(tmp_path / "run", {"model": model}, {"opt": optimizer}, step=1)
+    other, _ = make_model_and_optimizer(seed=5)
+    save_weights(weights, {"model": other})  # valid file, wrong content
+    with pytest.raises(CheckpointError, match="SHA-256 differs"):
+        load_checkpoint(tmp_path / "run", {"model": model}, {"opt": optimizer})
+
+
+def test_a_pickled_object_in_the_state_file_is_refused(tmp_path):
+    model, optimizer = make_model_and_optimizer()
+    save_checkpoint(tmp_path / "run", {"model": model}, {"opt": optimizer}, step=1)
+    _, state_path = checkpoint_paths(tmp_path / "run")
+
+    class Payload:  # unpickling this would call os.system in a malicious file
+        def __reduce__(self):
+            return (print, ("this must never run",))
+
+    state_path.write_bytes(pickle.dumps({"format_version": 1, "step": Payload()}, protocol=2))
+    with pytest.raises(CheckpointError, match="refusing to load"):
+        load_checkpoint(tmp_path / "run", {"model": model}, {"opt": optimizer})
+
+
+def test_truncated_state_file_is_refused(tmp_path):
+    model, optimizer = make_model_and_optimizer()
+    save_checkpoint(tmp_path / "run", {"model": model}, {"opt": optimizer}, step=1)
+    _, state_path = checkpoint_paths(tmp_path / "run")
+    state_path.write_bytes(state_path.read_bytes()[:50])
+    with pytest.raises(CheckpointError, match="not a readable checkpoint"):
+        load_checkpoint(tmp_path / "run", {"model": model})
+
+
+def test_weights_that_do_not_fit_the_model_are_refused(tmp_path):
+    model, _ = make_model_and_optimizer()
+    path = save_weights(tmp_path / "w.safetensors", {"model": model})
+    with pytest.raises(CheckpointError, match="do not fit the model"):
+        load_weights(path, {"model": nn.Linear(3, 1)})
+    with pytest.raises(CheckpointError, match="which were not given"):
+        load_weights(path, {"other": nn.Sequential()})
+
+
+def test_missing_files_and_bad_arguments(tmp_path):
+    model, _ = make_model_and_optimizer()
+    with pytest.raises(CheckpointError, match="no training state"):
+        load_checkpoint(tmp_path / "nothing", {"model": model})
+    with pytest.raises(CheckpointError, match="no weights file"):
+        load_weights(tmp_path / "nothing.safetensors", {"model": model})
+    with pytest.raises(TypeError, match=r"modules: expected a non-empty dict"):
+        save_weights(tmp_path / "w.safetensors", model)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="names without dots"):
+        save_weights(tmp_path / "w.safetensors", {"a.b": model})

@@ -1,0 +1,48 @@
+"""The self-checks must accept a right answer, reject wrong ones, and never raise."""
+
+import torch
+
+from course_utils import exercises
+
+
+def not_attempted(*args):
+    raise NotImplementedError
+
+
+def test_to_signed_unit_check(capsys):
+    assert exercises.check_to_signed_unit(lambda p: p.float() / 127.5 - 1)
+    assert not exercises.check_to_signed_unit(lambda p: p.float() / 255)  # [0, 1], not [-1, 1]
+    assert not exercises.check_to_signed_unit(lambda p: p)  # still uint8
+    assert not exercises.check_to_signed_unit(not_attempted)
+    assert "not attempted yet" in capsys.readouterr().out
+
+
+def pca_by_svd(train, test, k):
+    mean = train.mean(0)
+    _, _, vh = torch.linalg.svd(train - mean, full_matrices=False)
+    basis = vh[:k]
+    return (test - mean) @ basis.T @ basis + mean
+
+
+def test_pca_check():
+    assert exercises.check_pca_reconstruct(pca_by_svd)
+    assert not exercises.check_pca_reconstruct(lambda tr, te, k: te)  # no compression
+
+    def uncentred(train, test, k):  # forgets to subtract the mean
+        basis = torch.linalg.svd(train, full_matrices=False)[2][:k]
+        return test @ basis.T @ basis
+
+    assert not exercises.check_pca_reconstruct(uncentred)
+    assert not exercises.check_pca_reconstruct(not_attempted)
+
+
+def test_best_guess_check(capsys):
+    assert exercises.check_best_guess(lambda c: c.mean(0))
+    assert not exercises.check_best_guess(lambda c: c[0])  # one sharp candidate
+    assert not exercises.check_best_guess(lambda c: c.median(0).values)  # the L1 answer
+    assert not exercises.check_best_guess(lambda c: c.mean())  # wrong shape
+
+
+def test_a_crashing_answer_is_reported_not_raised(capsys):
+    assert not exercises.check_best_guess(lambda c: 1 / 0)
+    assert "ZeroDivisionError" in capsys.readouterr().out

@@ -1,0 +1,45 @@
+"""The gallery runs notebooks with papermill, reports failures with their cell, and keeps going."""
+
+import nbformat
+import pytest
+
+from course_utils.gallery import main
+
+PARAMETERS = 'PROFILE = "auto"\nSEED = 0\nOUTPUT_DIR = "out"'
+
+
+def write_notebook(path, *cells):
+    notebook = nbformat.v4.new_notebook()
+    parameters = nbformat.v4.new_code_cell(PARAMETERS, metadata={"tags": ["parameters"]})
+    notebook.cells = [parameters] + [nbformat.v4.new_code_cell(c) for c in cells]
+    nbformat.write(notebook, path)
+
+
+def test_gallery_reports_each_notebook_and_fails_on_a_failing_one(tmp_path):
+    good, bad = tmp_path / "01_good.ipynb", tmp_path / "02_bad.ipynb"
+    write_notebook(
+        good,
+        "import matplotlib.pyplot as plt\nplt.plot([0, 1]); plt.show()",
+        "print(PROFILE, OUTPUT_DIR)",
+    )
+    write_notebook(bad, "x = 1", "raise ValueError('broken on purpose')", "print('never reached')")
+    out = tmp_path / "build"
+
+    assert main([str(good), str(bad), "--out", str(out), "--profile", "quick"]) == 1
+
+    index = (out / "index.html").read_text()
+    assert 'href="01_good.html"' in index and 'href="02_bad.html"' in index
+    # Counted as in the source notebook: the parameters cell is 1, "x = 1" is 2.
+    assert (
+        "FAILED, code cell 3 (raise ValueError(&#x27;broken on purpose&#x27;)): ValueError" in index
+    )
+    assert "1 of 2 notebooks passed" in index
+    assert (out / "01_good" / "key_figure.png").read_bytes().startswith(b"\x89PNG")
+    executed = nbformat.read(out / "01_good.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+    assert "quick" in printed and str(out / "01_good") in printed  # parameters were injected
+
+
+def test_missing_notebook_is_a_usage_error(tmp_path):
+    with pytest.raises(SystemExit):
+        main([str(tmp_path / "nope.ipynb")])

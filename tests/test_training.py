@@ -1,0 +1,152 @@
+import pytest
+import torch
+import torch.nn as nn
+
+from course_utils.training import NonFiniteLossError, train
+
+
+def make_run(seed=0):
+    """A tiny regression whose step draws random data, so RNG restore matters for resume."""
+    torch.manual_seed(seed)
+    model = nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    target = torch.tensor([[2.0], [-3.0]])
+
+    def step_fn(step):
+        x = torch.randn(16, 2)
+        loss = (model(x) - x @ target).pow(2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return {"loss": loss.item()}
+
+    return model, optimizer, step_fn
+
+
+def test_train_runs_every_step_and_records_history():
+    model, optimizer, step_fn = make_run()
+    calls = []
+    history = train(step_fn, 30, log_every=10, callback=lambda step, h: calls.append(step))
+    assert len(history["loss"]) == 30 and history["loss"][-1] < history["loss"][0] / 10
+    assert calls == [10, 20, 30]
+
+
+def test_resume_after_an_interruption_continues_from_the_saved_step(tmp_path):
+    reference_model, _, reference_step = make_run()
+    reference = train(reference_step, 20)
+
+    model, optimizer, step_fn = make_run()
+
+    def interrupted_step(step):
+        if step == 13:
+            raise KeyboardInterrupt  # like pressing "interrupt kernel" before step 13
+        return step_fn(step)
+
+    modules, optimizers = {"model": model}, {"opt": optimizer}
+    with pytest.raises(KeyboardInterrupt):
+        train(
+            interrupted_step,
+            20,
+            modules=modules,
+            optimizers=optimizers,
+            checkpoint=tmp_path / "run",
+            checkpoint_every=5,
+        )
+
+    # A fresh process: new objects, different initial weights, then resume from the checkpoint.
+    model, optimizer, step_fn = make_run(seed=99)
+    started = []
+
+    def recording_step(step):
+        started.append(step)
+        return step_fn(step)
+
+    history = train(
+        recording_step,
+        20,
+        modules={"model": model},
+        optimizers={"opt": optimizer},
+        checkpoint=tmp_path / "run",
+        checkpoint_every=5,
+    )
+    assert started[0] == 13 and started[-1] == 19
+    assert history["loss"] == pytest.approx(reference["loss"])
+    assert torch.equal(model.weight, reference_model.weight)
+
+
+def test_periodic_checkpoint_survives_a_crash(tmp_path):
+    model, optimizer, step_fn = make_run()
+
+    def crashing_step(step):
+        if step == 12:
+            raise RuntimeError("power cut")
+        return step_fn(step)
+
+    with pytest.raises(RuntimeError, match="power cut"):
+        train(
+            crashing_step,
+            20,
+            modules={"model": model},
+            optimizers={"opt": optimizer},
+            checkpoint=tmp_path / "run",
+            checkpoint_every=5,
+        )
+    model, optimizer, step_fn = make_run()
+    started = []
+    train(
+        lambda s: started.append(s) or step_fn(s),
+        20,
+        modules={"model": model},
+        optimizers={"opt": optimizer},
+        checkpoint=tmp_path / "run",
+    )
+    assert started[0] == 10  # the last periodic checkpoint before the crash
+
+
+def test_non_finite_loss_stops_with_a_diagnosis(tmp_path):
+    model, optimizer, step_fn = make_run()
+
+    def exploding_step(step):
+        values = step_fn(step)
+        return {"loss": float("nan")} if step == 7 else values
+
+    with pytest.raises(NonFiniteLossError, match=r"(?s)'loss' became nan at step 7.*learning rate"):
+        train(
+            exploding_step,
+            20,
+            modules={"model": model},
+            optimizers={"opt": optimizer},
+            checkpoint=tmp_path / "run",
+            checkpoint_every=5,
+        )
+    # The last checkpoint is from step 5, before the bad values.
+    model, optimizer, step_fn = make_run()
+    started = []
+    train(
+        lambda s: started.append(s) or step_fn(s),
+        6,
+        modules={"model": model},
+        optimizers={"opt": optimizer},
+        checkpoint=tmp_path / "run",
+    )
+    assert started == [5]
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"step_fn": None, "steps": 5}, TypeError, "step_fn: expected a function"),
+        ({"steps": 0}, ValueError, "steps: expected an integer >= 1"),
+        ({"steps": 5, "checkpoint": "x"}, ValueError, "saving needs the modules"),
+        ({"steps": 5, "log_every": 0}, ValueError, "log_every: expected an integer >= 1"),
+    ],
+)
+def test_bad_arguments_are_rejected(kwargs, error, message):
+    kwargs = {"step_fn": lambda step: {"loss": 1.0}, **kwargs}
+    with pytest.raises(error, match=message):
+        train(**kwargs)
+
+
+def test_step_must_return_losses():
+    with pytest.raises(TypeError, match="must return a non-empty dict"):
+        train(lambda step: 1.0, 3)  # type: ignore[arg-type,return-value]

@@ -1,0 +1,75 @@
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from course_utils.samples import load_samples, save_samples
+from course_utils.viz import LivePlot, make_grid, plot_curves, save_gif, show_grid, show_video
+
+
+def test_make_grid_places_each_image():
+    images = torch.stack([torch.full((1, 2, 2), v) for v in (-1.0, 0.0, 1.0)])
+    grid = make_grid(images, nrow=2, padding=1)
+    assert grid.shape == (7, 7)  # 2 rows and 2 columns of 2×2 tiles with 1-pixel padding
+    assert grid[1, 1] == 0.0 and grid[1, 4] == 0.5 and grid[4, 1] == 1.0
+
+
+def test_make_grid_colour_layout():
+    assert make_grid(torch.zeros(5, 3, 4, 4)).shape == (11, 16, 3)
+
+
+def test_show_grid_and_curves_return_figures():
+    fig = show_grid(torch.zeros(6, 1, 8, 8), title="zeros")
+    assert fig.axes[0].get_title() == "zeros"
+    plt.close(fig)
+    fig = plot_curves({"d_loss": list(np.linspace(1, 0, 50)), "g_loss": [0.5] * 50}, smooth=5)
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["d_loss", "g_loss"]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="non-empty dict"):
+        plot_curves({})
+
+
+def test_image_helpers_reject_wrong_layouts_with_a_clear_message():
+    with pytest.raises(
+        ValueError, match=r"expected a N×C×H×W tensor, got a torch.float32 tensor of shape \(8, 8\)"
+    ):
+        show_grid(torch.zeros(8, 8))
+    with pytest.raises(ValueError, match="expected 1 or 3 channels"):
+        show_grid(torch.zeros(2, 4, 8, 8))
+    with pytest.raises(ValueError, match=r"from \[0, 255\]"):
+        show_grid(torch.full((1, 1, 4, 4), 255.0))
+
+
+def test_live_plot_works_headless_and_throttles():
+    live = LivePlot(total_steps=100, every_s=3600)
+    live(10, {"loss": [1.0] * 10})
+    first = live.figure
+    live(20, {"loss": [1.0] * 20})  # within the throttle window: not redrawn
+    assert live.figure is first
+    live(100, {"loss": [1.0] * 100})  # the last step always redraws
+    assert live.figure is not first
+
+
+def test_video_as_animation_and_gif(tmp_path):
+    clip = torch.linspace(-1, 1, 4).view(4, 1, 1, 1).expand(4, 1, 6, 6).contiguous()
+    html = show_video(clip, fps=4)
+    assert "<script" in html.data and "animation" in html.data.lower()
+    path = save_gif(clip, tmp_path / "clip.gif", scale=2)
+    with Image.open(path) as gif:
+        assert gif.n_frames == 4 and gif.size == (12, 12)
+    with pytest.raises(ValueError, match="expected a N×C×H×W tensor"):
+        show_video(clip[0])
+
+
+def test_samples_round_trip(tmp_path):
+    images = torch.rand(6, 1, 8, 8) * 2 - 1
+    labels = torch.arange(6)
+    save_samples(tmp_path, images, labels, nrow=3)
+    loaded = load_samples(tmp_path)
+    assert torch.equal(loaded["images"], images) and torch.equal(loaded["labels"], labels)
+    assert (tmp_path / "samples.png").is_file()
+    with pytest.raises(ValueError, match=r"labels: expected shape \(6,\)"):
+        save_samples(tmp_path, images, torch.arange(5))
+    with pytest.raises(FileNotFoundError, match="no samples file"):
+        load_samples(tmp_path / "elsewhere")
