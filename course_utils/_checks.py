@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
 import torch
 
@@ -77,8 +78,11 @@ def check_positive_int(value: object, name: str, *, minimum: int = 1) -> int:
     return value
 
 
-def check_choice(value: object, name: str, choices: Iterable[str]) -> str:
+T = TypeVar("T")
+
+
+def check_choice(value: T, name: str, choices: Iterable[object]) -> T:
     choices = tuple(choices)
     if value not in choices:
         raise ValueError(f"{name}: expected one of {', '.join(map(repr, choices))}, got {value!r}")
-    return value  # type: ignore[return-value]
+    return value

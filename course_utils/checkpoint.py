@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -95,7 +95,7 @@ def check_modules(modules: object) -> Mapping[str, torch.nn.Module]:
 
 
 def rng_state() -> dict[str, Any]:
-    numpy_state = np.random.get_state()
+    numpy_state = cast(tuple, np.random.get_state(legacy=True))  # (name, keys, pos, ...)
     return {
         "python": random.getstate(),
         "numpy": (

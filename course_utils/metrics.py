@@ -46,7 +46,7 @@ def ssim(pred: torch.Tensor, target: torch.Tensor, *, kernel_size: int = 11) -> 
             f"ssim: images must be at least {kernel_size}×{kernel_size} for kernel_size="
             f"{kernel_size}, got {tuple(pred.shape[-2:])}; pass a smaller odd kernel_size"
         )
-    return structural_similarity_index_measure(
+    values = structural_similarity_index_measure(
         pred.float(),
         target.float(),
         data_range=DATA_RANGE,
@@ -54,6 +54,8 @@ def ssim(pred: torch.Tensor, target: torch.Tensor, *, kernel_size: int = 11) -> 
         sigma=1.5 * kernel_size / 11,
         reduction="none",
     )
+    assert isinstance(values, torch.Tensor)  # a tuple only when asked for the full image
+    return values
 
 
 def gradient_energy(images: torch.Tensor) -> torch.Tensor:

@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.animation import FuncAnimation
+from matplotlib.figure import Figure
 
 from ._checks import check_images, check_positive_int
 
@@ -64,7 +65,7 @@ def show_grid(
     ax.set_axis_off()
     if title:
         ax.set_title(title)
-    return ax.figure
+    return figure_of(ax)
 
 
 def save_grid(
@@ -83,12 +84,18 @@ def save_grid(
     return path
 
 
+def figure_of(ax: plt.Axes) -> Figure:
+    """The top-level figure that holds ``ax``."""
+    figure = ax.get_figure(root=True)
+    assert isinstance(figure, Figure)
+    return figure
+
+
 def moving_average(values: Sequence[float], window: int) -> np.ndarray:
-    values = np.asarray(values, dtype=np.float64)
-    if window <= 1 or len(values) < window:
-        return values
-    kernel = np.ones(window) / window
-    return np.convolve(values, kernel, mode="valid")
+    array = np.asarray(values, dtype=np.float64)
+    if window <= 1 or len(array) < window:
+        return array
+    return np.convolve(array, np.ones(window) / window, mode="valid")
 
 
 def plot_curves(
@@ -107,7 +114,6 @@ def plot_curves(
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.2))
     for name, values in history.items():
-        values = np.asarray(values, dtype=np.float64)
         if smooth > 1 and len(values) >= smooth:
             line = ax.plot(values, alpha=0.25)[0]
             ax.plot(
@@ -125,8 +131,9 @@ def plot_curves(
     ax.grid(alpha=0.3)
     if title:
         ax.set_title(title)
-    ax.figure.tight_layout()
-    return ax.figure
+    figure = figure_of(ax)
+    figure.tight_layout()
+    return figure
 
 
 class LivePlot:
@@ -187,9 +194,12 @@ def show_video(frames: torch.Tensor, *, fps: int = 8, scale: float = 2.0):
     )
     ax.set_axis_off()
     shown = ax.imshow(pictures[0], cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-    animation = FuncAnimation(
-        fig, lambda i: [shown.set_data(pictures[i])], frames=len(pictures), interval=1000 / fps
-    )
+
+    def draw_frame(i: int) -> list:
+        shown.set_data(pictures[i])
+        return [shown]
+
+    animation = FuncAnimation(fig, draw_frame, frames=len(pictures), interval=1000 / fps)
     html = animation.to_jshtml(default_mode="loop")
     plt.close(fig)
     return HTML(html)
@@ -205,7 +215,7 @@ def save_gif(
     check_positive_int(fps, "fps")
     pictures = [
         Image.fromarray((to_numpy_image(frame) * 255).round().astype(np.uint8)).resize(
-            (frame.shape[-1] * scale, frame.shape[-2] * scale), Image.NEAREST
+            (frame.shape[-1] * scale, frame.shape[-2] * scale), Image.Resampling.NEAREST
         )
         for frame in frames
     ]

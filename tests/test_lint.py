@@ -1,3 +1,5 @@
+"""Static checks: ruff over all code (notebooks included) and mypy over the typed package."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -5,11 +7,15 @@ from pathlib import Path
 ROOT = Path(__file__).parent.parent
 
 
+def run(*command: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True)
+
+
 def test_ruff_is_clean():
-    result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "course_utils", "tests", "notebooks"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    result = run("ruff", "check", "course_utils", "tests", "notebooks")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_course_utils_type_checks():
+    result = run("mypy")
     assert result.returncode == 0, result.stdout + result.stderr
