@@ -1,4 +1,4 @@
-"""Static checks: ruff over all code (notebooks included) and mypy over the typed package."""
+"""Static checks: ruff over all code (notebooks included), mypy over the typed package."""
 
 import subprocess
 import sys
@@ -8,11 +8,19 @@ ROOT = Path(__file__).parent.parent
 
 
 def run(*command: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", *command], cwd=ROOT, capture_output=True, text=True
+    )
 
 
 def test_ruff_is_clean():
     result = run("ruff", "check", "course_utils", "tests", "notebooks")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_package_and_tests_are_formatted():
+    # Notebooks are exempt: their layout is part of the teaching (aligned comments, short cells).
+    result = run("ruff", "format", "--check", "course_utils", "tests")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
