@@ -30,6 +30,8 @@ def data_dir() -> Path:
 
 def to_signed_unit(pixels: np.ndarray, max_value: float) -> torch.Tensor:
     """Map pixel values in [0, max_value] to a float32 tensor in [-1, 1]."""
+    if not max_value > 0:
+        raise ValueError(f"max_value: expected a positive number, got {max_value!r}")
     return torch.from_numpy(np.asarray(pixels, dtype=np.float32) / (max_value / 2.0) - 1.0)
 
 

