@@ -45,11 +45,10 @@ class CheckpointInfo:
 def checkpoint_paths(path: str | os.PathLike) -> tuple[Path, Path]:
     """The (weights, state) file pair for a checkpoint path given with or without a suffix."""
     path = Path(path)
-    if path.suffix in (".safetensors", ".pt"):
-        path = path.with_suffix("")
-        if path.suffix == ".state":
-            path = path.with_suffix("")
-    return path.with_suffix(".safetensors"), path.with_suffix(".state.pt")
+    stem = path.name
+    for suffix in (".safetensors", ".state.pt"):
+        stem = stem.removesuffix(suffix)
+    return path.parent / f"{stem}.safetensors", path.parent / f"{stem}.state.pt"
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:

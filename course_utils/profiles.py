@@ -26,17 +26,20 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         "full": {"smoke_steps": 2000, "batch_size": 64},
     },
     "01_autoencoder": {
+        # More autoencoder steps overfit the 4,000 training digits (held-out MSE at k=16:
+        # 0.059 after 3,000 steps, 0.062 after 8,000, 0.070 after 20,000), so full adds code
+        # sizes and a stronger judge instead.
         "quick": {
             "ae_steps": 3000,
-            "classifier_steps": 600,
+            "classifier_steps": 1500,
             "batch_size": 128,
             "code_sizes": (2, 4, 8, 16, 32),
         },
         "full": {
-            "ae_steps": 20000,
+            "ae_steps": 3000,
             "classifier_steps": 4000,
             "batch_size": 128,
-            "code_sizes": (2, 4, 8, 16, 32, 64),
+            "code_sizes": (2, 4, 8, 16, 32, 64, 128),
         },
     },
 }

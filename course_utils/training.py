@@ -90,10 +90,11 @@ def train(
                     raise TypeError(
                         f"step_fn must return a non-empty dict of losses, got {values!r}"
                     )
+                values = {name: float(value) for name, value in values.items()}
                 for name, value in values.items():
-                    value = float(value)
                     if not math.isfinite(value):
                         raise NonFiniteLossError(_diagnose(name, value, step, history))
+                for name, value in values.items():  # all finite: record the whole step
                     history.setdefault(name, []).append(value)
                 bar.update(1)
                 done = step + 1

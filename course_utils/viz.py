@@ -21,9 +21,14 @@ from matplotlib.figure import Figure
 from ._checks import check_images, check_positive_int
 
 
+def to_unit_interval(images: torch.Tensor) -> np.ndarray:
+    """Tensor values in [-1, 1] → a NumPy array in [0, 1], the range matplotlib and PIL expect."""
+    return ((images.detach().float().cpu().clamp(-1, 1) + 1) / 2).numpy()
+
+
 def to_numpy_image(image: torch.Tensor) -> np.ndarray:
     """C×H×W in [-1, 1] → H×W (grey) or H×W×3 array in [0, 1] for matplotlib."""
-    array = ((image.detach().float().cpu().clamp(-1, 1) + 1) / 2).numpy()
+    array = to_unit_interval(image)
     return array[0] if array.shape[0] == 1 else array.transpose(1, 2, 0)
 
 
@@ -35,8 +40,7 @@ def make_grid(images: torch.Tensor, nrow: int | None = None, padding: int = 1) -
     check_positive_int(nrow, "nrow")
     rows = math.ceil(n / nrow)
     grid = np.ones((c, rows * (h + padding) + padding, nrow * (w + padding) + padding), np.float32)
-    tiles = ((images.detach().float().cpu().clamp(-1, 1) + 1) / 2).numpy()
-    for i, tile in enumerate(tiles):
+    for i, tile in enumerate(to_unit_interval(images)):
         top, left = padding + (i // nrow) * (h + padding), padding + (i % nrow) * (w + padding)
         grid[:, top : top + h, left : left + w] = tile
     return grid[0] if c == 1 else grid.transpose(1, 2, 0)

@@ -62,6 +62,7 @@ def test_paths_accept_a_stem_or_either_file():
         checkpoint_paths("dir/run.safetensors") == stem_pair == checkpoint_paths("dir/run.state.pt")
     )
     assert [p.name for p in stem_pair] == ["run.safetensors", "run.state.pt"]
+    assert checkpoint_paths("dir/lr0.5")[0].name == "lr0.5.safetensors"  # dots in a stem stay
 
 
 def test_no_temporary_files_are_left_behind(tmp_path):
