@@ -79,37 +79,39 @@ def test_truncated_weights_are_refused(tmp_path):
         load_weights(path, {"model": model})
 
 
-def test_tampered_weights_are_refused_by_the_state_hash(tmp_path):
+@pytest.fixture
+def saved(tmp_path):
+    """A checkpoint at tmp_path/run: (model, optimizer, weights path, state path)."""
     model, optimizer = make_model_and_optimizer()
-    weights, _ = checkpoint_paths(tmp_path / "run")
     save_checkpoint(tmp_path / "run", {"model": model}, {"opt": optimizer}, step=1)
+    return (model, optimizer, *checkpoint_paths(tmp_path / "run"))
+
+
+def test_tampered_weights_are_refused_by_the_state_hash(saved):
+    model, optimizer, weights_path, state_path = saved
     other, _ = make_model_and_optimizer(seed=5)
-    save_weights(weights, {"model": other})  # valid file, wrong content
+    save_weights(weights_path, {"model": other})  # a valid file, with the wrong content
     with pytest.raises(CheckpointError, match="SHA-256 differs"):
-        load_checkpoint(tmp_path / "run", {"model": model}, {"opt": optimizer})
+        load_checkpoint(state_path, {"model": model}, {"opt": optimizer})
 
 
-def test_a_pickled_object_in_the_state_file_is_refused(tmp_path):
-    model, optimizer = make_model_and_optimizer()
-    save_checkpoint(tmp_path / "run", {"model": model}, {"opt": optimizer}, step=1)
-    _, state_path = checkpoint_paths(tmp_path / "run")
+def test_a_pickled_object_in_the_state_file_is_refused(saved):
+    model, optimizer, _, state_path = saved
 
-    class Payload:  # unpickling this would call os.system in a malicious file
+    class Payload:  # unpickling this calls print; a malicious file would call os.system
         def __reduce__(self):
             return (print, ("this must never run",))
 
     state_path.write_bytes(pickle.dumps({"format_version": 1, "step": Payload()}, protocol=2))
     with pytest.raises(CheckpointError, match="refusing to load"):
-        load_checkpoint(tmp_path / "run", {"model": model}, {"opt": optimizer})
+        load_checkpoint(state_path, {"model": model}, {"opt": optimizer})
 
 
-def test_truncated_state_file_is_refused(tmp_path):
-    model, optimizer = make_model_and_optimizer()
-    save_checkpoint(tmp_path / "run", {"model": model}, {"opt": optimizer}, step=1)
-    _, state_path = checkpoint_paths(tmp_path / "run")
+def test_truncated_state_file_is_refused(saved):
+    model, _, _, state_path = saved
     state_path.write_bytes(state_path.read_bytes()[:50])
     with pytest.raises(CheckpointError, match="not a readable checkpoint"):
-        load_checkpoint(tmp_path / "run", {"model": model})
+        load_checkpoint(state_path, {"model": model})
 
 
 def test_weights_that_do_not_fit_the_model_are_refused(tmp_path):
