@@ -67,9 +67,10 @@ def describe_failure(notebook: nbformat.NotebookNode) -> str:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 first_line = cell.source.strip().splitlines()[0][:60] if cell.source.strip() else ""
-                return f"code cell {number} ({first_line}): {output['ename']}: {output['evalue']}"[
-                    :500
-                ]
+                message = (
+                    f"code cell {number} ({first_line}): {output['ename']}: {output['evalue']}"
+                )
+                return message[:500]
     return "failed before any cell ran"
 
 
