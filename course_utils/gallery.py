@@ -30,7 +30,8 @@ class RunResult:
     ok: bool
     seconds: float
     error: str = ""
-    key_figure: str | None = None  # path relative to the gallery folder
+    key_figure: str | None = None  # paths relative to the gallery folder
+    samples: str | None = None
 
 
 def find_key_figure(notebook: nbformat.NotebookNode) -> bytes | None:
@@ -83,6 +84,8 @@ def run_notebook(path: Path, out_dir: Path, profile: str, kernel: str) -> RunRes
     executed = out_dir / f"{name}.ipynb"
     output_dir = (out_dir / name).resolve()
     output_dir.mkdir(parents=True, exist_ok=True)
+    for stale in ("key_figure.png", "samples.png", "samples.safetensors"):
+        (output_dir / stale).unlink(missing_ok=True)  # never show a previous run's results
     start = time.perf_counter()
     ok, error = True, ""
     try:
@@ -109,6 +112,8 @@ def run_notebook(path: Path, out_dir: Path, profile: str, kernel: str) -> RunRes
         if figure is not None:
             (output_dir / "key_figure.png").write_bytes(figure)
             result.key_figure = f"{name}/key_figure.png"
+    if (output_dir / "samples.png").is_file():
+        result.samples = f"{name}/samples.png"
     return result
 
 
@@ -117,6 +122,8 @@ def write_index(results: list[RunResult], out_dir: Path, profile: str) -> Path:
     for r in results:
         status = "passed" if r.ok else f"FAILED, {html.escape(r.error)}"
         figure = f'<img src="{r.key_figure}" alt="key figure of {r.name}">' if r.key_figure else ""
+        if r.samples:
+            figure += f'<br><a href="{r.samples}">final samples</a>'
         rows.append(
             f'<tr class="{"ok" if r.ok else "failed"}">'
             f'<td><a href="{r.name}.html">{r.name}</a></td>'
@@ -128,7 +135,8 @@ def write_index(results: list[RunResult], out_dir: Path, profile: str) -> Path:
 body {{ font-family: system-ui, sans-serif; margin: 2em; }}
 table {{ border-collapse: collapse; }}
 td, th {{ border: 1px solid #ccc; padding: .5em; vertical-align: top; }}
-tr.failed td:nth-child(2) {{ color: #b00; font-weight: bold; }} img {{ max-height: 220px; }}
+tr.failed td:nth-child(2) {{ color: #b00; font-weight: bold; }}
+img {{ max-height: 220px; max-width: 720px; }}
 </style></head><body>
 <h1>Generative models course: executed notebooks</h1>
 <p>Profile <b>{html.escape(profile)}</b>, run {time.strftime("%Y-%m-%d %H:%M")}.

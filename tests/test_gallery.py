@@ -21,6 +21,8 @@ def test_gallery_reports_each_notebook_and_fails_on_a_failing_one(tmp_path):
         good,
         "import matplotlib.pyplot as plt\nplt.plot([0, 1]); plt.show()",
         "print(PROFILE, OUTPUT_DIR)",
+        "import torch\nfrom course_utils.samples import save_samples\n"
+        "save_samples(OUTPUT_DIR, torch.zeros(4, 1, 8, 8))",
     )
     write_notebook(bad, "x = 1", "raise ValueError('broken on purpose')", "print('never reached')")
     out = tmp_path / "build"
@@ -35,6 +37,7 @@ def test_gallery_reports_each_notebook_and_fails_on_a_failing_one(tmp_path):
     )
     assert "1 of 2 notebooks passed" in index
     assert (out / "01_good" / "key_figure.png").read_bytes().startswith(b"\x89PNG")
+    assert 'href="01_good/samples.png"' in index and "02_bad/samples" not in index
     executed = nbformat.read(out / "01_good.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
     assert "quick" in printed and str(out / "01_good") in printed  # parameters were injected
