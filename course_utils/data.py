@@ -105,11 +105,8 @@ def load_photos(split: str = "train", *, grey: bool = False) -> dict[str, torch.
     from skimage import data as skdata
     from skimage.color import rgb2gray
 
-    names = (
-        TRAIN_PHOTOS
-        if check_choice(split, "split", ("train", "heldout")) == "train"
-        else HELDOUT_PHOTOS
-    )
+    check_choice(split, "split", ("train", "heldout"))
+    names = TRAIN_PHOTOS if split == "train" else HELDOUT_PHOTOS
     photos = {}
     for name in names:
         pixels = getattr(skdata, name)()
