@@ -6,7 +6,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lab clean
+.PHONY: install run test test-browser browser-packages lab clean
 
 # Install once; a second call only checks the stamp (re-installs when requirements change).
 $(INSTALLED): requirements.txt pyproject.toml
@@ -25,6 +25,18 @@ run: $(INSTALLED)
 # Unit tests, static notebook checks, ruff, and every notebook under nbval in the quick profile.
 test: $(INSTALLED)
 	COURSE_PROFILE=$(PROFILE) $(PY) -m pytest
+
+# JupyterLab in headless Chromium: every notebook with widgets runs all its cells, and its widgets
+# are moved and must redraw (tests/browser).  The one target that may need root: it installs
+# Debian's chromium and chromium-driver when they are missing.
+test-browser: $(INSTALLED)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || $(MAKE) browser-packages
+	COURSE_PROFILE=$(PROFILE) $(PY) -m pytest -m browser tests/browser -s
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser-packages:
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver
 
 lab: $(INSTALLED)
 	$(VENV)/bin/jupyter lab notebooks

@@ -9,14 +9,19 @@ The training *step* stays in the notebook, where students read it; this loop onl
     history = train(train_step, steps=1000, modules={"model": model},
                     optimizers={"opt": opt}, checkpoint="build/run")
 
-Run the cell again after an interruption and training resumes from the last checkpoint.
+Interrupt the kernel and the step in progress finishes, is saved, and training stops; run the
+cell again and it resumes exactly where it stopped, as if it had never been interrupted.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
-from collections.abc import Callable, Mapping
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from types import FrameType
 
 import torch
 from tqdm.auto import tqdm
@@ -58,8 +63,10 @@ def train(
 
     ``step_fn`` returns a dict of floats (e.g. ``{"d_loss": ..., "g_loss": ...}``); every value
     must stay finite.  With ``checkpoint`` (a path stem) the loop resumes from an existing
-    checkpoint, saves every ``checkpoint_every`` steps, at the end, and when interrupted
-    (Ctrl-C / kernel interrupt), so a stopped run loses nothing.  ``callback(step, history)``
+    checkpoint, saves every ``checkpoint_every`` steps and at the end.  Ctrl-C (Jupyter's
+    "interrupt kernel") lets the step in progress finish, saves, then raises
+    ``KeyboardInterrupt``: resuming gives bit for bit the run that was never interrupted.  A
+    second Ctrl-C stops at once and keeps the last checkpoint.  ``callback(step, history)``
     runs every ``log_every`` steps (e.g. a live plot's update).
     """
     if not callable(step_fn):
@@ -82,7 +89,11 @@ def train(
             save_checkpoint(checkpoint, modules, optimizers, step=step, extra={"history": history})  # type: ignore[arg-type]
 
     step = start
-    with tqdm(total=steps, initial=start, desc=desc, dynamic_ncols=True) as bar:
+    boundary_stop: KeyboardInterrupt | None = None
+    with (
+        _finish_step_on_interrupt() as interrupt,
+        tqdm(total=steps, initial=start, desc=desc, dynamic_ncols=True) as bar,
+    ):
         try:
             for step in range(start, steps):
                 values = step_fn(step)
@@ -102,13 +113,50 @@ def train(
                     bar.set_postfix({k: f"{v[-1]:.4f}" for k, v in history.items()}, refresh=False)
                     if callback is not None:
                         callback(done, history)
+                if interrupt.requested:
+                    # A step boundary: weights, optimizers, RNG and history agree with each other.
+                    save(done)
+                    where = f" Saved to {checkpoint}: run again to resume." if checkpoint else ""
+                    boundary_stop = KeyboardInterrupt(f"stopped after step {done}/{steps}.{where}")
+                    raise boundary_stop
                 if checkpoint_every and done % checkpoint_every == 0 and done < steps:
                     save(done)
-        except KeyboardInterrupt:
-            # Save the completed steps (the interrupted one may be partly applied) and stop.
-            save(step)
-            if checkpoint is not None:
-                print(f"interrupted at step {step}: saved to {checkpoint}; run again to resume")
+        except KeyboardInterrupt as stop:
+            if stop is not boundary_stop:
+                # Stopped mid-step (a second Ctrl-C): the step may be half applied, so keep
+                # the last checkpoint, which was written at a step boundary.
+                print(f"stopped during step {step}: nothing saved since the last checkpoint")
             raise
     save(steps)
     return history
+
+
+class _InterruptRequest:
+    requested = False
+
+
+@contextlib.contextmanager
+def _finish_step_on_interrupt() -> Iterator[_InterruptRequest]:
+    """While active, Ctrl-C (SIGINT, Jupyter's "interrupt kernel") lets the step in progress
+    finish: the first one only sets ``requested``; a second one raises ``KeyboardInterrupt`` at
+    once.  The previous handler is restored afterwards.  Signals reach only the main thread, so
+    elsewhere nothing is installed and Ctrl-C behaves as usual.
+    """
+    request = _InterruptRequest()
+    if threading.current_thread() is not threading.main_thread():
+        yield request
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if request.requested:
+            raise KeyboardInterrupt("interrupted twice: stopped at once")
+        request.requested = True
+        print(
+            "interrupt received: finishing this step, then stopping (interrupt again to stop now)"
+        )
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield request
+    finally:
+        signal.signal(signal.SIGINT, previous)

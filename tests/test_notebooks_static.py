@@ -3,6 +3,7 @@
 (Each notebook is also executed by nbval in the quick profile: pytest collects notebooks/.)
 """
 
+import ast
 from pathlib import Path
 
 import nbformat
@@ -42,3 +43,49 @@ def test_notebook_anatomy(path):
     assert "## Summary" in markdown and "## References" in markdown
     for forbidden in ("download=True", "urlretrieve", "requests.get", "urlopen"):
         assert forbidden not in code, f"{path.name} downloads at run time ({forbidden})"
+
+
+# Calls that draw from a library's global random state unless given a seed of their own, and the
+# argument that seeds them.  Seeding explicitly keeps a notebook's numbers independent of what
+# else ran before in the kernel.
+SEED_ARGUMENTS = {
+    **dict.fromkeys(
+        ("PCA", "TruncatedSVD", "KMeans", "MiniBatchKMeans", "TSNE", "GaussianMixture",
+         "train_test_split", "RandomForestClassifier", "MLPClassifier"),
+        "random_state",
+    ),
+    "DataLoader": "generator",
+    "default_rng": "seed",
+}  # fmt: skip
+
+
+def unseeded_calls(source: str) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        if name not in SEED_ARGUMENTS:
+            continue
+        seeded = any(k.arg == SEED_ARGUMENTS[name] for k in node.keywords)
+        if name == "default_rng":
+            seeded = seeded or bool(node.args)
+        if not seeded:
+            found.append((node.lineno, f"line {node.lineno}: {ast.unparse(node)[:80]}"))
+    return [description for _, description in sorted(found)]
+
+
+def test_unseeded_calls_are_found():
+    assert unseeded_calls("PCA(16).fit(x)\nnp.random.default_rng()") == [
+        "line 1: PCA(16)",
+        "line 2: np.random.default_rng()",
+    ]
+    assert unseeded_calls("PCA(16, random_state=SEED)\nnp.random.default_rng(SEED)") == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_seeds_every_random_source_explicitly(path):
+    notebook = nbformat.read(path, as_version=4)
+    for number, cell in enumerate((c for c in notebook.cells if c.cell_type == "code"), 1):
+        unseeded = unseeded_calls(cell.source)
+        assert not unseeded, f"{path.name}, code cell {number}: pass a seed to {unseeded}"

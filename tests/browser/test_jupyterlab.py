@@ -1,0 +1,149 @@
+"""Widgets and progress bars, tested where students see them: JupyterLab in a real browser.
+
+``make test-browser`` runs this (``make test`` only checks the registry below).  For each
+registered notebook it opens JupyterLab in headless Chromium, runs all cells, fails on any error
+output (in a cell, inside a widget, or a widget that cannot be displayed), checks that progress
+bars render as widgets, and then drives each widget and checks that its output changes.
+
+A notebook that adds widgets adds its entry to ``REGISTRY``: the cell (by a piece of its source),
+what to do with the widget, and what must change in that cell's output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from .jupyterlab import Browser, JupyterLab
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+# Run All in the quick profile, in seconds, with the browser and the kernel on the same 2 cores.
+# The course sizes quick runs at about 2 minutes on the CPU it was planned on (AVX-512, about
+# 200 GFLOP/s in a 2048² float32 matmul); on CI's current CPU (AVX2, about 66 GFLOP/s) 01 takes
+# 230-250 s headless and about 270 s here.  A notebook that needs more names its own budget.
+DEFAULT_BUDGET_S = 330
+
+
+def drag_slider(index: int, pixels: int) -> Callable[[Browser, object], None]:
+    """Drag the handle of the cell's ``index``-th slider sideways, as a mouse would."""
+
+    def action(browser: Browser, cell) -> None:
+        from selenium.webdriver.common.action_chains import ActionChains
+        from selenium.webdriver.common.by import By
+
+        handle = cell.find_elements(By.CSS_SELECTOR, ".widget-slider .noUi-handle")[index]
+        ActionChains(browser.driver).click_and_hold(handle).move_by_offset(
+            pixels, 0
+        ).release().perform()
+
+    action.__name__ = f"drag slider {index} by {pixels} px"
+    return action
+
+
+def click_button(label: str) -> Callable[[Browser, object], None]:
+    """Click the cell's button whose text is ``label``."""
+
+    def action(browser: Browser, cell) -> None:
+        from selenium.webdriver.common.by import By
+
+        buttons = [b for b in cell.find_elements(By.CSS_SELECTOR, "button") if b.text == label]
+        assert buttons, f"no button {label!r} in the cell"
+        buttons[0].click()
+
+    action.__name__ = f"click {label!r}"
+    return action
+
+
+@dataclass(frozen=True)
+class Interaction:
+    cell: str  # a piece of the source of the code cell that shows the widget
+    action: Callable[[Browser, object], None]
+    changes: str = "img"  # CSS selector, in the cell's output, of what the action must change
+
+
+@dataclass(frozen=True)
+class Entry:
+    interactions: tuple[Interaction, ...] = ()
+    budget_s: float = DEFAULT_BUDGET_S
+
+
+REGISTRY: dict[str, Entry] = {
+    "00_setup": Entry(),  # progress bars only
+    "01_autoencoder": Entry(
+        (
+            Interaction("widgets.interact(", drag_slider(0, 60)),
+            Interaction("widgets.interact(", drag_slider(1, -60)),
+        )
+    ),
+}
+
+
+def code_of(name: str) -> str:
+    notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    return "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+
+
+def test_every_notebook_with_widgets_is_in_the_browser_registry():
+    with_widgets = {p.stem for p in NOTEBOOKS.glob("*.ipynb") if "ipywidgets" in code_of(p.stem)}
+    missing = with_widgets - set(REGISTRY)
+    assert not missing, f"add these notebooks to REGISTRY in {Path(__file__).name}: {missing}"
+    assert all((NOTEBOOKS / f"{name}.ipynb").is_file() for name in REGISTRY)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    server = JupyterLab(sorted(NOTEBOOKS.glob("*.ipynb")), tmp_path_factory.mktemp("lab"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chrome = Browser(ROOT / "build" / "browser")
+    yield chrome
+    chrome.quit()
+
+
+def output_snapshot(browser: Browser, cell, selector: str) -> list[str]:
+    return browser.driver.execute_script(
+        "return [...arguments[0].querySelectorAll('.jp-Cell-outputArea ' + arguments[1])]"
+        ".map(e => e.src || e.innerText);",
+        cell,
+        selector,
+    )
+
+
+def exercise(browser: Browser, interaction: Interaction) -> None:
+    """Drive one widget and wait until the cell's output shows something new."""
+    cell = browser.cell(interaction.cell)
+    before = output_snapshot(browser, cell, interaction.changes)
+    assert before, f"nothing matches {interaction.changes!r} in the output of the widget cell"
+    interaction.action(browser, cell)
+    browser.wait_for(
+        lambda _: output_snapshot(browser, cell, interaction.changes) != before,
+        60,
+        f"{interaction.action.__name__} should change {interaction.changes!r}",
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_notebook_runs_and_its_widgets_respond_in_jupyterlab(name, lab, browser):
+    entry = REGISTRY[name]
+    browser.open_notebook(lab.url(f"{name}.ipynb"))
+    seconds = browser.run_all(timeout=2 * entry.budget_s)
+    print(f"\n{name}: Run All took {seconds:.0f} s in JupyterLab (budget {entry.budget_s:.0f} s)")
+    if "train(" in code_of(name):  # course_utils.training.train shows a tqdm progress bar
+        assert "widget-hprogress" in browser.driver.page_source, "progress bars should be widgets"
+
+    for interaction in entry.interactions:
+        exercise(browser, interaction)
+    browser.screenshot(name)
+    assert seconds <= entry.budget_s, (
+        f"{name} took {seconds:.0f} s in JupyterLab, over its budget of {entry.budget_s:.0f} s"
+    )
