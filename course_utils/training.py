@@ -89,7 +89,6 @@ def train(
             save_checkpoint(checkpoint, modules, optimizers, step=step, extra={"history": history})  # type: ignore[arg-type]
 
     step = start
-    boundary_stop: KeyboardInterrupt | None = None
     with (
         _finish_step_on_interrupt() as interrupt,
         tqdm(total=steps, initial=start, desc=desc, dynamic_ncols=True) as bar,
@@ -114,19 +113,19 @@ def train(
                     if callback is not None:
                         callback(done, history)
                 if interrupt.requested:
-                    # A step boundary: weights, optimizers, RNG and history agree with each other.
-                    save(done)
-                    where = f" Saved to {checkpoint}: run again to resume." if checkpoint else ""
-                    boundary_stop = KeyboardInterrupt(f"stopped after step {done}/{steps}.{where}")
-                    raise boundary_stop
+                    break
                 if checkpoint_every and done % checkpoint_every == 0 and done < steps:
                     save(done)
-        except KeyboardInterrupt as stop:
-            if stop is not boundary_stop:
-                # Stopped mid-step (a second Ctrl-C): the step may be half applied, so keep
-                # the last checkpoint, which was written at a step boundary.
-                print(f"stopped during step {step}: nothing saved since the last checkpoint")
+        except KeyboardInterrupt:
+            # Stopped mid-step (a second Ctrl-C): the step may be half applied, so keep the
+            # last checkpoint, which was written at a step boundary.
+            print(f"stopped during step {step}: nothing saved since the last checkpoint")
             raise
+        if interrupt.requested:
+            # A step boundary: weights, optimizers, RNG and history agree with each other.
+            save(step + 1)
+            where = f" Saved to {checkpoint}: run again to resume." if checkpoint else ""
+            raise KeyboardInterrupt(f"stopped after step {step + 1}/{steps}.{where}")
     save(steps)
     return history
 
