@@ -6,7 +6,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test test-browser browser-packages lab clean
+.PHONY: install run test test-browser browser-packages checkpoints lab clean
 
 # Install once; a second call only checks the stamp (re-installs when requirements change).
 $(INSTALLED): requirements.txt pyproject.toml
@@ -37,6 +37,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser-packages:
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver
+
+# Rebuild the shipped weights in data/checkpoints/ and their manifest (a few minutes on a CPU).
+checkpoints: $(INSTALLED)
+	$(PY) -m course_utils.judge
 
 lab: $(INSTALLED)
 	$(VENV)/bin/jupyter lab notebooks

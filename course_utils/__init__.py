@@ -3,7 +3,8 @@
 Plumbing only: the models, losses and training steps a student should read live in the
 notebooks.  Modules: ``device`` (device, mixed precision, seeding), ``profiles``, ``data``,
 ``viz``, ``training``, ``checkpoint``, ``metrics``, ``samples``, ``offline``, ``gallery``,
-and ``exercises`` (self-checks for the notebooks' exercises).
+``judge`` (the course's judge of generated digits), ``shipped`` (verified shipped weights) and
+``exercises`` (self-checks for the notebooks' exercises).
 """
 
 from .device import autocast, describe_hardware, eval_mode, pick_device, seed_everything

@@ -51,7 +51,7 @@ def checkpoint_paths(path: str | os.PathLike) -> tuple[Path, Path]:
     return path.parent / f"{stem}.safetensors", path.parent / f"{stem}.state.pt"
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it over ``path``.
 
     A crash or Ctrl-C mid-write leaves the previous file intact, never a half-written one.
