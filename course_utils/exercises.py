@@ -106,3 +106,96 @@ def check_best_guess(fn: Callable[[torch.Tensor], torch.Tensor]) -> bool:
         return None
 
     return _run("best_guess", check)
+
+
+def check_optimal_d(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> bool:
+    """Exercise (02): the optimal discriminator D* = p_data / (p_data + p_g), pointwise."""
+
+    def check() -> str | None:
+        p_data = torch.tensor([0.5, 0.2, 0.0, 1.3, 0.7])
+        p_g = torch.tensor([0.5, 0.6, 0.4, 0.0, 0.1])
+        out = fn(p_data.clone(), p_g.clone())
+        if not isinstance(out, torch.Tensor) or out.shape != p_data.shape:
+            return f"return a tensor shaped like the densities {tuple(p_data.shape)}"
+        expected = p_data / (p_data + p_g)
+        if not torch.allclose(out.float(), expected, atol=1e-5):
+            if abs(out[0].item() - 0.5) > 1e-5:
+                return "where p_data equals p_g, D* must be 1/2"
+            return "D* is the share of p_data in p_data + p_g at each point"
+        if not ((out >= 0) & (out <= 1)).all():
+            return "a discriminator's output is a probability in [0, 1]"
+        return None
+
+    return _run("optimal_d", check)
+
+
+def check_value_of_game(fn: Callable[[torch.Tensor, torch.Tensor, float], object]) -> bool:
+    """Exercise (02): V(D*, G) by a Riemann sum equals -log 4 + 2 JSD(p_data, p_g)."""
+
+    def check() -> str | None:
+        x = torch.linspace(-8, 8, 4001, dtype=torch.float64)
+        dx = float(x[1] - x[0])
+
+        def gaussian(mean: float, std: float) -> torch.Tensor:
+            return torch.exp(-0.5 * ((x - mean) / std) ** 2) / (std * (2 * torch.pi) ** 0.5)
+
+        def jsd(p: torch.Tensor, q: torch.Tensor) -> float:
+            m = (p + q) / 2
+            kl_p = torch.where(p > 0, p * torch.log(p / m), torch.zeros_like(p)).sum() * dx
+            kl_q = torch.where(q > 0, q * torch.log(q / m), torch.zeros_like(q)).sum() * dx
+            return float(kl_p + kl_q) / 2
+
+        for p_g in (gaussian(0, 1), gaussian(1.5, 1), gaussian(-1, 1.3)):
+            p_data = gaussian(0, 1)
+            value = float(fn(p_data.clone(), p_g.clone(), dx))  # type: ignore[arg-type]
+            expected = -torch.log(torch.tensor(4.0)).item() + 2 * jsd(p_data, p_g)
+            if abs(value - expected) > 1e-3:
+                same = "identical densities must give -log 4 ≈ -1.386; " if p_g is p_data else ""
+                return f"{same}expected {expected:.4f}, got {value:.4f} (multiply the sum by dx)"
+        return None
+
+    return _run("value_at_optimum", check)
+
+
+def check_spiral_growth(fn: Callable[[float], float]) -> bool:
+    """Exercise (03): the per-step growth of the distance under simultaneous steps on V = xy."""
+
+    def check() -> str | None:
+        for eta in (0.05, 0.1, 0.3, 1.0):
+            x, y = 0.6, -0.8
+            measured = ((x - eta * y) ** 2 + (y + eta * x) ** 2) ** 0.5  # one step from radius 1
+            answer = float(fn(eta))  # type: ignore[arg-type]
+            if abs(answer - measured) > 1e-6:
+                return (
+                    f"η={eta}: one step multiplies the radius by {measured:.5f}, got {answer:.5f}"
+                )
+        return None
+
+    return _run("spiral_growth", check)
+
+
+def check_update_matrix(fn: Callable[[float], torch.Tensor]) -> bool:
+    """Exercise (03): the 2×2 matrix of alternating gradient steps on V = xy."""
+
+    def check() -> str | None:
+        generator = torch.Generator().manual_seed(3)
+        for eta in (0.1, 0.5):
+            matrix = fn(eta)
+            if not isinstance(matrix, torch.Tensor) or matrix.shape != (2, 2):
+                return "return a 2×2 tensor"
+            for x, y in torch.randn(5, 2, dtype=torch.float64, generator=generator).tolist():
+                x_new = x - eta * y
+                y_new = y + eta * x_new
+                got = matrix.double() @ torch.tensor([x, y], dtype=torch.float64)
+                if not torch.allclose(
+                    got, torch.tensor([x_new, y_new], dtype=torch.float64), atol=1e-6
+                ):
+                    return (
+                        f"η={eta}: M @ (x, y) should give one alternating step; y answers the NEW x"
+                    )
+            modulus = torch.linalg.eigvals(matrix.double()).abs()
+            if not torch.allclose(modulus, torch.ones(2, dtype=torch.float64), atol=1e-6):
+                return "its eigenvalues should have modulus 1 (alternating steps orbit)"
+        return None
+
+    return _run("alternating_matrix", check)

@@ -43,6 +43,16 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "code_sizes": (2, 4, 8, 16, 32, 64, 128),
         },
     },
+    "02_gan_minimax": {
+        # 1-D MLPs: ~4 ms per step on 2 CPU cores; 4,000 steps end with W1 ≈ 0.15-0.2 to the data.
+        "quick": {"steps": 4000, "batch_size": 256, "k_steps": 1000},
+        "full": {"steps": 10000, "batch_size": 256, "k_steps": 3000},
+    },
+    "03_nonconvergence": {
+        # The xy game and the Dirac-GAN are instant; the ring GANs take ~4.5 ms per step.
+        "quick": {"dirac_steps": 300, "ring_steps": 2000, "ring_seeds": 3},
+        "full": {"dirac_steps": 300, "ring_steps": 5000, "ring_seeds": 5},
+    },
 }
 
 # Notebooks whose trained weights ship in data/checkpoints/ (none yet).

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -144,8 +144,9 @@ class LivePlot:
     """Loss curves that redraw in place while training; use as ``train(..., callback=live)``.
 
     Redraws at most every ``every_s`` seconds (drawing is slow on a CPU) and always at
-    ``total_steps``.  Without a notebook front end nothing is displayed; ``figure`` holds the
-    latest drawing either way.
+    ``total_steps``.  Pass ``draw(step, history) -> Figure`` to show something other than the
+    loss curves (e.g. densities).  Without a notebook front end nothing is displayed;
+    ``figure`` holds the latest drawing either way.
     """
 
     def __init__(
@@ -156,8 +157,12 @@ class LivePlot:
         smooth: int = 20,
         logy: bool = False,
         title: str | None = None,
+        draw: Callable[[int, Mapping[str, Sequence[float]]], Figure] | None = None,
     ):
         self.total_steps = check_positive_int(total_steps, "total_steps")
+        if draw is not None and not callable(draw):
+            raise TypeError(f"draw: expected a function (step, history) -> Figure, got {draw!r}")
+        self.draw = draw
         self.every_s, self.smooth, self.logy, self.title = every_s, smooth, logy, title
         self.figure: plt.Figure | None = None
         self._handle = None
@@ -170,7 +175,10 @@ class LivePlot:
         self._last_draw = now
         if self.figure is not None:
             plt.close(self.figure)
-        self.figure = plot_curves(history, smooth=self.smooth, logy=self.logy, title=self.title)
+        if self.draw is not None:
+            self.figure = self.draw(step, history)
+        else:
+            self.figure = plot_curves(history, smooth=self.smooth, logy=self.logy, title=self.title)
         plt.close(self.figure)  # keep the inline backend from drawing it a second time
         try:
             from IPython import get_ipython

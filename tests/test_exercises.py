@@ -46,3 +46,34 @@ def test_best_guess_check(capsys):
 def test_a_crashing_answer_is_reported_not_raised(capsys):
     assert not exercises.check_best_guess(lambda c: 1 / 0)
     assert "ZeroDivisionError" in capsys.readouterr().out
+
+
+def test_optimal_d_check():
+    assert exercises.check_optimal_d(lambda p, q: p / (p + q))
+    assert not exercises.check_optimal_d(lambda p, q: q / (p + q))  # the fake share
+    assert not exercises.check_optimal_d(lambda p, q: p)
+    assert not exercises.check_optimal_d(not_attempted)
+
+
+def test_value_of_game_check():
+    def riemann(p, q, dx):
+        d = p / (p + q)
+        return (torch.xlogy(p, d) + torch.xlogy(q, 1 - d)).sum() * dx
+
+    assert exercises.check_value_of_game(riemann)
+    assert not exercises.check_value_of_game(lambda p, q, dx: riemann(p, q, dx) / dx)  # no dx
+    assert not exercises.check_value_of_game(lambda p, q, dx: -1.386)  # a constant
+    assert not exercises.check_value_of_game(not_attempted)
+
+
+def test_spiral_growth_check():
+    assert exercises.check_spiral_growth(lambda eta: (1 + eta**2) ** 0.5)
+    assert not exercises.check_spiral_growth(lambda eta: 1 + eta**2)  # the squared radius
+    assert not exercises.check_spiral_growth(not_attempted)
+
+
+def test_update_matrix_check():
+    assert exercises.check_update_matrix(lambda eta: torch.tensor([[1, -eta], [eta, 1 - eta**2]]))
+    simultaneous = lambda eta: torch.tensor([[1, -eta], [eta, 1]])  # noqa: E731
+    assert not exercises.check_update_matrix(simultaneous)
+    assert not exercises.check_update_matrix(not_attempted)

@@ -73,3 +73,20 @@ def test_samples_round_trip(tmp_path):
         save_samples(tmp_path, images, torch.arange(5))
     with pytest.raises(FileNotFoundError, match="no samples file"):
         load_samples(tmp_path / "elsewhere")
+
+
+def test_live_plot_draws_a_custom_figure():
+    drawn = []
+
+    def draw(step, history):
+        drawn.append(step)
+        figure, ax = plt.subplots()
+        ax.plot(history["loss"])
+        return figure
+
+    live = LivePlot(total_steps=20, every_s=0.0, draw=draw)
+    live(10, {"loss": [1.0] * 10})
+    live(20, {"loss": [1.0] * 20})
+    assert drawn == [10, 20] and live.figure is not None
+    with pytest.raises(TypeError, match="draw"):
+        LivePlot(10, draw="not a function")

@@ -78,6 +78,13 @@ REGISTRY: dict[str, Entry] = {
             Interaction("widgets.interact(", drag_slider(1, -60)),
         )
     ),
+    "02_gan_minimax": Entry(),  # a live figure that redraws while training
+    "03_nonconvergence": Entry(
+        (
+            Interaction("widgets.interact(", drag_slider(0, 80)),  # the step size
+            Interaction("widgets.interact(", drag_slider(2, -60)),  # y0
+        )
+    ),
 }
 
 
