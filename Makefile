@@ -6,7 +6,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test test-browser browser-packages checkpoints lab clean
+.PHONY: install run test test-browser browser-packages checkpoints bench lab clean
 
 # Install once; a second call only checks the stamp (re-installs when requirements change).
 $(INSTALLED): requirements.txt pyproject.toml
@@ -41,6 +41,10 @@ browser-packages:
 # Rebuild the shipped weights in data/checkpoints/ and their manifest (a few minutes on a CPU).
 checkpoints: $(INSTALLED)
 	$(PY) -m course_utils.judge
+
+# Images/s of the course's DCGAN step against a plain reference step (pytorch/examples' configuration).
+bench: $(INSTALLED)
+	$(PY) -m course_utils.bench
 
 lab: $(INSTALLED)
 	$(VENV)/bin/jupyter lab notebooks
