@@ -72,7 +72,11 @@ class JupyterLab:
         self._wait_until_up(timeout=120)
 
     def url(self, notebook: str) -> str:
-        return f"http://127.0.0.1:{self.port}/lab/tree/notebooks/{notebook}?token={self.token}"
+        # reset: start from an empty workspace, so the previous notebook's tab is not restored
+        # (and briefly current) when this one opens.
+        return (
+            f"http://127.0.0.1:{self.port}/lab/tree/notebooks/{notebook}?token={self.token}&reset"
+        )
 
     def _wait_until_up(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -121,6 +125,7 @@ for (const node of panel.node.querySelectorAll('.jp-OutputArea-output')) {
     errors.push('in the page: ' + text.slice(0, 300));
 }
 return {
+  path: panel.context.path,
   kernel: session && session.kernel ? session.kernel.status : null,
   executed: cells.filter(cell => cell.model.executionCount !== null).length,
   total: cells.length,
@@ -176,14 +181,32 @@ class Browser:
         self.screenshot("timeout")
         raise TimeoutError(f"{what}: not done within {timeout:.0f} s (last state {self.state()})")
 
-    def open_notebook(self, url: str) -> None:
+    def open_notebook(self, url: str, name: str) -> None:
+        """Open a notebook and wait until it is the current tab, with its kernel idle."""
         self.driver.get(url)
-        self.wait_for(lambda s: s["kernel"] == "idle", 120, "opening the notebook")
+        self.wait_for(
+            lambda s: s["path"].endswith(name) and s["kernel"] == "idle", 120, f"opening {name}"
+        )
 
     def run_all(self, timeout: float) -> float:
-        """Run all cells as Run ▸ Run All Cells does; return the seconds until the last finished."""
+        """Run all cells as Run ▸ Run All Cells does; return the seconds until the last finished.
+
+        The command is issued again if nothing started within 20 s: right after the page loads,
+        JupyterLab can drop it before the notebook's toolbar and commands are wired up.
+        """
         start = time.monotonic()
-        self.driver.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells');")
+        for attempt in range(3):
+            self.driver.execute_script(
+                "window.jupyterapp.commands.execute('notebook:run-all-cells');"
+            )
+            try:
+                self.wait_for(
+                    lambda s: s["kernel"] != "idle" or s["executed"] > 0, 20, "run all to start"
+                )
+                break
+            except TimeoutError:
+                if attempt == 2:
+                    raise
         self.wait_for(
             lambda s: s["kernel"] == "idle" and s["executed"] == s["total"], timeout, "run all"
         )

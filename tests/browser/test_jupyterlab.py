@@ -140,7 +140,7 @@ def exercise(browser: Browser, interaction: Interaction) -> None:
 @pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_notebook_runs_and_its_widgets_respond_in_jupyterlab(name, lab, browser):
     entry = REGISTRY[name]
-    browser.open_notebook(lab.url(f"{name}.ipynb"))
+    browser.open_notebook(lab.url(f"{name}.ipynb"), f"{name}.ipynb")
     seconds = browser.run_all(timeout=2 * entry.budget_s)
     print(f"\n{name}: Run All took {seconds:.0f} s in JupyterLab (budget {entry.budget_s:.0f} s)")
     if "train(" in code_of(name):  # course_utils.training.train shows a tqdm progress bar
