@@ -145,7 +145,9 @@ class LivePlot:
 
     Redraws at most every ``every_s`` seconds (drawing is slow on a CPU) and always at
     ``total_steps``.  Pass ``draw(step, history) -> Figure`` to show something other than the
-    loss curves (e.g. densities).  Without a notebook front end nothing is displayed;
+    loss curves (e.g. densities).  It runs on a timer, so it must not draw from the global random
+    generators (give it a seeded ``torch.Generator``): otherwise how often it ran would change
+    the training's random numbers.  Without a notebook front end nothing is displayed;
     ``figure`` holds the latest drawing either way.
     """
 

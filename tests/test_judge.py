@@ -90,3 +90,14 @@ def test_every_shipped_checkpoint_matches_the_manifest_and_is_small():
         assert path.stat().st_size == entry["bytes"] <= shipped.MAX_BYTES
     assert shipped.main() == 0
     assert judge_module.JUDGE_NAME == "digit_judge"
+
+
+def test_compare_with_references_ranks_real_digits_above_the_collapsed_reference(split, capsys):
+    from course_utils.judge import compare_with_references
+
+    x_train, y_train, _, _ = split
+    rows = compare_with_references(load_judge(), x_train[:500], y_train[:500], "real as samples")
+    assert set(rows) == {"real", "real as samples", "collapsed"}
+    assert rows["real as samples"].distance < 0.5 * rows["collapsed"].distance
+    assert rows["collapsed"].accuracy.overall >= 0.9  # accuracy alone cannot tell them apart
+    assert "Fréchet distance" in capsys.readouterr().out
