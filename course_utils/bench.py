@@ -114,9 +114,10 @@ def course_step(device: torch.device, z_size: int, width: int, batch: int) -> St
     channels_last = torch.channels_last
     generator = dcgan_generator(z_size, width, 3).to(device).to(memory_format=channels_last)  # type: ignore[call-overload]
     discriminator = dcgan_discriminator(width, 3).to(device).to(memory_format=channels_last)  # type: ignore[call-overload]
-    fused = {"fused": True}
-    g_optimizer = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999), **fused)
-    d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999), **fused)
+    g_optimizer = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999), fused=True)
+    d_optimizer = torch.optim.Adam(
+        discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999), fused=True
+    )
     images = (torch.rand(batch * 4, 3, 64, 64, device=device) * 2 - 1).contiguous(
         memory_format=channels_last
     )
