@@ -20,6 +20,7 @@ The judge is trained on the training split of ``judge_split()`` only, by
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -134,19 +135,33 @@ def accuracy(judge: DigitJudge, images: torch.Tensor, labels: torch.Tensor) -> A
 
 def frechet_distance(judge: DigitJudge, images: torch.Tensor, reference: torch.Tensor) -> float:
     """Fréchet distance between two sets of digits in the judge's features (0 = same Gaussians)."""
-    images = _check_digits(images, "images")
+    return frechet_distances(judge, [images], reference)[0]
+
+
+def frechet_distances(
+    judge: DigitJudge, image_sets: Sequence[torch.Tensor], reference: torch.Tensor
+) -> list[float]:
+    """The Fréchet distance of each set of digits to one reference set, whose features are
+    computed once."""
     reference = _check_digits(reference, "reference")
-    for name, x in (("images", images), ("reference", reference)):
+    image_sets = [_check_digits(images, "images") for images in image_sets]
+    for name, x in (("reference", reference), *(("images", images) for images in image_sets)):
         if len(x) < 2:
             raise ValueError(f"{name}: expected at least 2 digits to fit a Gaussian, got {len(x)}")
     device = next(judge.parameters()).device
-    metric = FrechetInceptionDistance(feature=_Features(judge), normalize=True).to(device)
+    metric = FrechetInceptionDistance(
+        feature=_Features(judge), normalize=True, reset_real_features=False
+    ).to(device)
+    distances = []
     with eval_mode(judge):
         for batch in _batches(reference):
             metric.update(batch.to(device).float(), real=True)
-        for batch in _batches(images):
-            metric.update(batch.to(device).float(), real=False)
-        return float(metric.compute())
+        for images in image_sets:
+            metric.reset()  # forgets the previous set, keeps the reference's features
+            for batch in _batches(images):
+                metric.update(batch.to(device).float(), real=False)
+            distances.append(float(metric.compute()))
+    return distances
 
 
 def collapsed_reference(
@@ -205,18 +220,16 @@ def compare_with_references(
     real_index = torch.randperm(len(x_train), generator=generator)[: len(samples)]
     real, real_labels = x_train[real_index], y_train[real_index]
     collapsed, collapsed_labels = collapsed_reference(x_train, y_train, per_class, seed=seed)
-    rows = {}
-    for key, row_name, images, row_labels in (
+    table = (
         ("real", "real training digits (floor)", real, real_labels),
-        (name, name, samples, labels),
+        (name, name, samples.detach().float().cpu(), labels.cpu()),
         ("collapsed", "collapsed: 1 real digit per class", collapsed, collapsed_labels),
-    ):
-        images = images.detach().float().cpu()
-        rows[key] = Report(
-            row_name,
-            accuracy(judge, images, row_labels.cpu()),
-            frechet_distance(judge, images, x_test),
-        )
+    )
+    distances = frechet_distances(judge, [images for _, _, images, _ in table], x_test)
+    rows = {
+        key: Report(row_name, accuracy(judge, images, row_labels), distance)
+        for (key, row_name, images, row_labels), distance in zip(table, distances, strict=True)
+    }
     print(f"{'':>34} | accuracy | worst class | Fréchet distance to held-out digits")
     for row in rows.values():
         print(row.line(rows["collapsed"].distance))
