@@ -145,8 +145,8 @@ def check_value_of_game(fn: Callable[[torch.Tensor, torch.Tensor, float], object
             kl_q = torch.where(q > 0, q * torch.log(q / m), torch.zeros_like(q)).sum() * dx
             return float(kl_p + kl_q) / 2
 
-        for p_g in (gaussian(0, 1), gaussian(1.5, 1), gaussian(-1, 1.3)):
-            p_data = gaussian(0, 1)
+        p_data = gaussian(0, 1)
+        for p_g in (p_data, gaussian(1.5, 1), gaussian(-1, 1.3)):
             value = float(fn(p_data.clone(), p_g.clone(), dx))  # type: ignore[arg-type]
             expected = -torch.log(torch.tensor(4.0)).item() + 2 * jsd(p_data, p_g)
             if abs(value - expected) > 1e-3:

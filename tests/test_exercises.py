@@ -55,7 +55,7 @@ def test_optimal_d_check():
     assert not exercises.check_optimal_d(not_attempted)
 
 
-def test_value_of_game_check():
+def test_value_of_game_check(capsys):
     def riemann(p, q, dx):
         d = p / (p + q)
         return (torch.xlogy(p, d) + torch.xlogy(q, 1 - d)).sum() * dx
@@ -63,6 +63,8 @@ def test_value_of_game_check():
     assert exercises.check_value_of_game(riemann)
     assert not exercises.check_value_of_game(lambda p, q, dx: riemann(p, q, dx) / dx)  # no dx
     assert not exercises.check_value_of_game(lambda p, q, dx: -1.386)  # a constant
+    assert not exercises.check_value_of_game(lambda p, q, dx: 0.0)
+    assert "identical densities must give -log 4" in capsys.readouterr().out
     assert not exercises.check_value_of_game(not_attempted)
 
 
