@@ -68,6 +68,11 @@ def dcgan_discriminator(width: int, channels: int) -> nn.Sequential:
 Step = Callable[[], None]
 
 
+def uses_bf16(device: torch.device) -> bool:
+    """Whether the course's step runs in bf16: on CUDA, and on CPUs with native bf16."""
+    return device.type == "cuda" or (device.type == "cpu" and cpu_supports_bf16())
+
+
 def reference_step(device: torch.device, z_size: int, width: int, batch: int) -> Step:
     """The reference training step: float32, NCHW, a DataLoader, sigmoid + BCELoss."""
     generator = dcgan_generator(z_size, width, 3).to(device)
@@ -121,7 +126,7 @@ def course_step(device: torch.device, z_size: int, width: int, batch: int) -> St
     images = (torch.rand(batch * 4, 3, 64, 64, device=device) * 2 - 1).contiguous(
         memory_format=channels_last
     )
-    use_bf16 = cpu_supports_bf16()  # autocast() uses bf16 on CUDA anyway; on CPU only if native
+    use_bf16 = uses_bf16(device)
 
     def step() -> None:
         real = images[torch.randint(0, len(images), (batch,), device=device)]
@@ -180,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     print(describe_hardware(device))
     print("DCGAN 64×64 RGB, 64 filters, batch 64, z of 100, random data")
     results = run(device, steps=args.steps)
-    bf16 = device.type == "cuda" or (device.type == "cpu" and cpu_supports_bf16())
+    bf16 = uses_bf16(device)
     course = "in memory, channels-last, fused Adam" + (", bf16 autocast" if bf16 else "")
     print(f"reference (float32, NCHW, DataLoader): {results['reference']:8.1f} images/s")
     print(f"course ({course}): {results['course']:8.1f} images/s")
