@@ -199,3 +199,96 @@ def check_update_matrix(fn: Callable[[float], torch.Tensor]) -> bool:
         return None
 
     return _run("alternating_matrix", check)
+
+
+def check_transposed_output_size(fn: Callable[[int, int, int, int], int]) -> bool:
+    """Exercise (04): the output size of ``nn.ConvTranspose2d`` for an input of size ``size``."""
+
+    def check() -> str | None:
+        for size, kernel, stride, padding in (
+            (7, 4, 2, 1),
+            (1, 4, 1, 0),
+            (14, 4, 2, 1),
+            (5, 3, 1, 1),
+            (4, 5, 3, 2),
+            (10, 2, 2, 0),
+        ):
+            layer = torch.nn.ConvTranspose2d(1, 1, kernel, stride, padding)
+            expected = layer(torch.zeros(1, 1, size, size)).shape[-1]
+            answer = fn(size, kernel, stride, padding)
+            if answer != expected:
+                return (
+                    f"size {size}, kernel {kernel}, stride {stride}, padding {padding}: "
+                    f"PyTorch gives {expected}, you gave {answer} "
+                    "(input pixels land `stride` apart, each spreads over `kernel` pixels)"
+                )
+        return None
+
+    return _run("transposed_output_size", check)
+
+
+def check_slerp(fn: Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]) -> bool:
+    """Exercise (04): spherical interpolation between two vectors."""
+
+    def angle(a: torch.Tensor, b: torch.Tensor) -> float:
+        cosine = (a @ b / (a.norm() * b.norm())).clamp(-1, 1)
+        return float(torch.arccos(cosine))
+
+    def check() -> str | None:
+        generator = torch.Generator().manual_seed(4)
+        z0, z1 = torch.randn(2, 64, dtype=torch.float64, generator=generator)
+        z1 = z1 * z0.norm() / z1.norm()  # equal norms
+        for t in (0.0, 1.0):
+            out = fn(z0.clone(), z1.clone(), t)
+            if not isinstance(out, torch.Tensor) or out.shape != z0.shape:
+                return f"return a tensor shaped like z0 {tuple(z0.shape)}"
+            if not torch.allclose(out.double(), (z0, z1)[int(t)], atol=1e-5):
+                return f"at t={t:g} slerp must return {'z0' if t == 0 else 'z1'}"
+        omega = angle(z0, z1)
+        for t in (0.25, 0.5, 0.8):
+            out = fn(z0.clone(), z1.clone(), t).double()
+            if abs(out.norm() - z0.norm()) > 1e-4 * z0.norm():
+                return (
+                    f"t={t}: the norm should stay {z0.norm():.3f}, got {out.norm():.3f} "
+                    "(a straight line between the ends is shorter in the middle)"
+                )
+            if abs(angle(z0, out) - t * omega) > 1e-4:
+                return (
+                    f"t={t}: the angle from z0 should be t·Ω = {t * omega:.4f}, "
+                    f"got {angle(z0, out):.4f}"
+                )
+        return None
+
+    return _run("slerp", check)
+
+
+def check_within_class_variety(fn: Callable[[torch.Tensor, torch.Tensor], object]) -> bool:
+    """Exercise (05): the mean squared distance to the class mean, averaged over classes."""
+
+    def check() -> str | None:
+        generator = torch.Generator().manual_seed(5)
+        features = torch.randn(60, 8, dtype=torch.float64, generator=generator)
+        labels = torch.arange(3).repeat_interleave(20)
+        features[labels == 2] *= 3  # classes with different spreads: average per class, not pooled
+        expected = torch.stack(
+            [
+                (features[labels == c] - features[labels == c].mean(0)).pow(2).sum(1).mean()
+                for c in range(3)
+            ]
+        ).mean()
+        answer = float(fn(features.clone(), labels.clone()))  # type: ignore[arg-type]
+        if abs(answer - float(expected)) > 1e-6 * float(expected):
+            pooled = (features - features.mean(0)).pow(2).sum(1).mean()
+            if abs(answer - float(pooled)) < 1e-6 * float(pooled):
+                return "subtract each class's own mean, not the mean of all features"
+            return f"expected {float(expected):.4f}, got {answer:.4f}"
+        repeated = features[labels * 20]  # every member of a class is the same vector
+        if abs(float(fn(repeated, labels))) > 1e-9:  # type: ignore[arg-type]
+            return "a collapsed set (one vector repeated per class) must have variety 0"
+        if abs(float(fn(2 * features, labels)) - 4 * answer) > 1e-6 * answer:  # type: ignore[arg-type]
+            return "scaling the features by 2 should multiply the variety by 4 (squared distances)"
+        if abs(float(fn(features, (labels + 1) % 3)) - answer) > 1e-6 * answer:  # type: ignore[arg-type]
+            return "renaming the classes should not change the variety"
+        return None
+
+    return _run("within_class_variety", check)

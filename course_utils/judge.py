@@ -20,7 +20,7 @@ The judge is trained on the training split of ``judge_split()`` only, by
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -203,32 +203,38 @@ class Report:
 
 def compare_with_references(
     judge: DigitJudge,
-    samples: torch.Tensor,
-    labels: torch.Tensor,
-    name: str = "generator",
+    generated: Mapping[str, tuple[torch.Tensor, torch.Tensor]],
     *,
     seed: int = 0,
 ) -> dict[str, Report]:
-    """Grade generated digits against the floor (real vs real) and the collapsed reference.
+    """Grade sets of generated digits against the floor (real vs real) and the collapsed reference.
 
-    ``samples`` and ``labels`` should hold about the same number per class.  Prints the table
-    and returns its rows keyed ``"real"``, ``"collapsed"`` and ``name``.
+    ``generated`` maps a row name to (samples, labels), with about the same number per class.
+    Prints the table and returns its rows keyed ``"real"``, ``"collapsed"`` and each given name.
     """
+    if not generated:
+        raise ValueError("generated: expected at least one {name: (samples, labels)}, got none")
     x_train, y_train, x_test, y_test = judge_split()
-    per_class = max(1, len(samples) // 10)
+    size = len(next(iter(generated.values()))[0])
     generator = torch.Generator().manual_seed(seed)
-    real_index = torch.randperm(len(x_train), generator=generator)[: len(samples)]
-    real, real_labels = x_train[real_index], y_train[real_index]
-    collapsed, collapsed_labels = collapsed_reference(x_train, y_train, per_class, seed=seed)
-    table = (
-        ("real", "real training digits (floor)", real, real_labels),
-        (name, name, samples.detach().float().cpu(), labels.cpu()),
-        ("collapsed", "collapsed: 1 real digit per class", collapsed, collapsed_labels),
+    real_index = torch.randperm(len(x_train), generator=generator)[:size]
+    collapsed, collapsed_labels = collapsed_reference(
+        x_train, y_train, max(1, size // 10), seed=seed
     )
-    distances = frechet_distances(judge, [images for _, _, images, _ in table], x_test)
+    table = {
+        "real": ("real training digits (floor)", x_train[real_index], y_train[real_index]),
+        **{
+            name: (name, samples.detach().float().cpu(), labels.cpu())
+            for name, (samples, labels) in generated.items()
+        },
+        "collapsed": ("collapsed: 1 real digit per class", collapsed, collapsed_labels),
+    }
+    distances = frechet_distances(judge, [images for _, images, _ in table.values()], x_test)
     rows = {
         key: Report(row_name, accuracy(judge, images, row_labels), distance)
-        for (key, row_name, images, row_labels), distance in zip(table, distances, strict=True)
+        for (key, (row_name, images, row_labels)), distance in zip(
+            table.items(), distances, strict=True
+        )
     }
     print(f"{'':>34} | accuracy | worst class | Fréchet distance to held-out digits")
     for row in rows.values():

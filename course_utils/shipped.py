@@ -3,11 +3,13 @@
 ``manifest.json`` names every shipped file with its SHA-256, its size and the one command that
 rebuilds it.  ``load_shipped`` checks the hash before it reads a byte of weights: a damaged or
 replaced file is a clear error, never a silent retrain.  ``python -m course_utils.shipped``
-checks every entry (``make checkpoints`` rebuilds them).
+checks every entry; ``python -m course_utils.shipped --build dcgan`` rebuilds a notebook's
+weights by running that notebook in the ``full`` profile (``make checkpoints`` rebuilds them all).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -19,10 +21,16 @@ import torch
 
 from .checkpoint import CheckpointError, atomic_write, load_weights, sha256_of
 from .data import REPO_DATA_DIR
+from .profiles import PROFILE_ENV, SHIPPED_CHECKPOINTS
 
 CHECKPOINT_DIR = REPO_DATA_DIR / "checkpoints"
 MANIFEST = CHECKPOINT_DIR / "manifest.json"
 MAX_BYTES = 5 * 2**20  # keep the repository small: 5 MB per shipped checkpoint
+NOTEBOOK_DIR = REPO_DATA_DIR.parent / "notebooks"
+# Shipped name -> (notebook, weights file): the weights that notebooks train and ship.
+FROM_NOTEBOOKS = {
+    name: (notebook, file_name) for notebook, (name, file_name) in SHIPPED_CHECKPOINTS.items()
+}
 
 
 def read_manifest() -> dict[str, dict[str, object]]:
@@ -81,8 +89,39 @@ def ship(source: str | os.PathLike, name: str, command: str) -> Path:
     return target
 
 
-def main() -> int:
-    """Verify every shipped checkpoint; exit status 1 if any fails."""
+def build_from_notebook(name: str, kernel: str = "course") -> Path:
+    """Run the notebook that trains ``name`` in the full profile and ship what it writes."""
+    from .gallery import run_notebook
+
+    if name not in FROM_NOTEBOOKS:
+        raise ValueError(f"name: expected one of {', '.join(FROM_NOTEBOOKS)}, got {name!r}")
+    notebook, file_name = FROM_NOTEBOOKS[name]
+    out_dir = REPO_DATA_DIR.parent / "build" / "shipped"
+    os.environ[PROFILE_ENV] = "full"  # the notebook's kernel inherits it
+    print(f"training {name}: running {notebook} in the full profile (minutes on a CPU)")
+    result = run_notebook(NOTEBOOK_DIR / f"{notebook}.ipynb", out_dir, "full", kernel)
+    if not result.ok:
+        raise RuntimeError(f"{notebook} failed, nothing shipped: {result.error}")
+    target = ship(
+        out_dir / notebook / file_name, name, f"python -m course_utils.shipped --build {name}"
+    )
+    print(
+        f"shipped {target} after {result.seconds:.0f} s (executed copy: {out_dir / notebook}.html)"
+    )
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Verify every shipped checkpoint (exit status 1 if any fails), or rebuild one."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--build", choices=sorted(FROM_NOTEBOOKS), help="retrain and ship these weights"
+    )
+    parser.add_argument("--kernel", default="course", help="Jupyter kernel for the notebook")
+    args = parser.parse_args(argv)
+    if args.build:
+        build_from_notebook(args.build, args.kernel)
+        return 0
     failed = 0
     for file_name in read_manifest():
         try:

@@ -79,3 +79,37 @@ def test_update_matrix_check():
     simultaneous = lambda eta: torch.tensor([[1, -eta], [eta, 1]])  # noqa: E731
     assert not exercises.check_update_matrix(simultaneous)
     assert not exercises.check_update_matrix(not_attempted)
+
+
+def test_transposed_output_size():
+    assert exercises.check_transposed_output_size(lambda n, k, s, p: (n - 1) * s - 2 * p + k)
+    check = exercises.check_transposed_output_size
+    assert not check(lambda n, k, s, p: n * s)  # right only when k = s + 2p
+    assert not check(lambda n, k, s, p: (n + 2 * p - k) // s + 1)  # a plain convolution's size
+    assert not exercises.check_transposed_output_size(not_attempted)
+
+
+def test_slerp():
+    def slerp(z0, z1, t):
+        omega = torch.arccos((z0 @ z1 / (z0.norm() * z1.norm())).clamp(-1, 1))
+        return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
+
+    assert exercises.check_slerp(slerp)
+    assert not exercises.check_slerp(lambda z0, z1, t: (1 - t) * z0 + t * z1)  # lerp: shorter
+    assert not exercises.check_slerp(lambda z0, z1, t: z0)
+    assert not exercises.check_slerp(not_attempted)
+
+
+def test_within_class_variety():
+    def variety(features, labels):
+        per_class = [features[labels == c] for c in labels.unique()]
+        return torch.stack([(f - f.mean(0)).pow(2).sum(1).mean() for f in per_class]).mean()
+
+    assert exercises.check_within_class_variety(variety)
+    assert not exercises.check_within_class_variety(
+        lambda f, y: (f - f.mean(0)).pow(2).sum(1).mean()  # pooled: ignores the classes
+    )
+    assert not exercises.check_within_class_variety(
+        lambda f, y: variety(f, y).sqrt()  # a distance, not a squared distance
+    )
+    assert not exercises.check_within_class_variety(not_attempted)

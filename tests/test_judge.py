@@ -82,13 +82,18 @@ def test_a_damaged_shipped_checkpoint_is_refused(tmp_path, monkeypatch):
         load_judge()
 
 
+def test_only_notebooks_with_shipped_weights_can_be_rebuilt():
+    with pytest.raises(ValueError, match="dcgan"):
+        shipped.build_from_notebook("digit_judge")  # rebuilt by `python -m course_utils.judge`
+
+
 def test_every_shipped_checkpoint_matches_the_manifest_and_is_small():
     entries = shipped.read_manifest()
     assert "digit_judge.safetensors" in entries
     for name, entry in entries.items():
         path = shipped.CHECKPOINT_DIR / name
         assert path.stat().st_size == entry["bytes"] <= shipped.MAX_BYTES
-    assert shipped.main() == 0
+    assert shipped.main([]) == 0
     assert judge_module.JUDGE_NAME == "digit_judge"
 
 
@@ -96,8 +101,16 @@ def test_compare_with_references_ranks_real_digits_above_the_collapsed_reference
     from course_utils.judge import compare_with_references
 
     x_train, y_train, _, _ = split
-    rows = compare_with_references(load_judge(), x_train[:500], y_train[:500], "real as samples")
-    assert set(rows) == {"real", "real as samples", "collapsed"}
+    generated = {"real as samples": (x_train[:500], y_train[:500])}
+    rows = compare_with_references(load_judge(), generated)
+    assert list(rows) == ["real", "real as samples", "collapsed"]
     assert rows["real as samples"].distance < 0.5 * rows["collapsed"].distance
     assert rows["collapsed"].accuracy.overall >= 0.9  # accuracy alone cannot tell them apart
     assert "Fréchet distance" in capsys.readouterr().out
+
+
+def test_compare_with_references_needs_something_to_grade():
+    from course_utils.judge import compare_with_references
+
+    with pytest.raises(ValueError, match="at least one"):
+        compare_with_references(load_judge(), {})

@@ -85,6 +85,13 @@ REGISTRY: dict[str, Entry] = {
             Interaction("widgets.interact(", drag_slider(2, -60)),  # y0
         )
     ),
+    "04_dcgan": Entry(  # the quiz: an answer shows the next pair of digits
+        (
+            Interaction("widgets.VBox([picture", click_button("left")),
+            Interaction("widgets.VBox([picture", click_button("right")),
+        )
+    ),
+    "05_conditional_gan": Entry(),  # a live class grid that redraws while training
 }
 
 

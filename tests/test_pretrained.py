@@ -1,0 +1,46 @@
+"""The ``pretrained`` profile: notebooks with shipped weights load them, skip training, and pass
+their checks at the full-profile thresholds, in seconds (for a live lecture)."""
+
+import time
+from pathlib import Path
+
+import papermill
+import pytest
+
+from course_utils.profiles import SHIPPED_CHECKPOINTS
+from course_utils.shipped import read_manifest
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def test_every_notebook_checkpoint_is_in_the_manifest():
+    for notebook, (name, _) in SHIPPED_CHECKPOINTS.items():
+        assert f"{name}.safetensors" in read_manifest(), f"{notebook}: {name} is not shipped"
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED_CHECKPOINTS))
+def test_pretrained_profile_loads_the_shipped_weights_and_passes_the_full_checks(
+    name, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("COURSE_PROFILE", "pretrained")  # overrides the notebook's PROFILE
+    start = time.perf_counter()
+    executed = papermill.execute_notebook(  # raises if any cell fails, its checks included
+        str(NOTEBOOKS / f"{name}.ipynb"),
+        str(tmp_path / f"{name}.ipynb"),
+        parameters={"OUTPUT_DIR": str(tmp_path / "out")},
+        kernel_name="course",
+        language="python",
+        cwd=str(NOTEBOOKS),
+        progress_bar=False,
+    )
+    seconds = time.perf_counter() - start
+    printed = "".join(
+        output.get("text", "")
+        for cell in executed.cells
+        for output in cell.get("outputs", [])
+        if output.get("name") == "stdout"
+    )
+    assert "profile: pretrained" in printed
+    assert "no training" in printed, "the pretrained profile should load weights, not train"
+    assert seconds < 60, f"{name} took {seconds:.0f} s in the pretrained profile: meant for seconds"
+    assert (tmp_path / "out" / "samples.safetensors").is_file()
