@@ -39,13 +39,13 @@ browser-packages:
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver
 
 # Rebuild the shipped weights in data/checkpoints/ and their manifest: the judge first (the
-# notebooks' checks use it), then 04 and 05 in their full profile (about 20 minutes on a 2-core CPU).
+# notebooks' checks use it), then every notebook with shipped weights in its full profile.
 checkpoints: $(INSTALLED)
 	$(PY) -m course_utils.judge
-	$(PY) -m course_utils.shipped --build dcgan
-	$(PY) -m course_utils.shipped --build conditional_gan
+	$(PY) -m course_utils.shipped --build-all
 
-# Images/s of the course's DCGAN step against a plain reference step (pytorch/examples' configuration).
+# Images/s of the course's DCGAN and pix2pix steps against plain reference steps at the public
+# code's configurations.
 bench: $(INSTALLED)
 	$(PY) -m course_utils.bench
 

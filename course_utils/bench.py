@@ -1,11 +1,15 @@
-"""``make bench``: the course's DCGAN training step against a plain reference step.
+"""``make bench``: the course's training steps against plain reference steps.
 
-Both train the same DCGAN at pytorch/examples' configuration (64×64 RGB, 64 filters, batch 64,
-z of 100, random data).  The **reference** is written the way that script is: float32, NCHW,
-batches from a ``DataLoader``, a sigmoid then ``BCELoss``, the default Adam.  The **course** step
-is what the notebooks use: the data already in memory on the device, channels-last tensors,
-fused Adam, logits with ``BCEWithLogits``, and bf16 autocast on CUDA (on CPU only when it has
-native bf16).  The script prints images/s for both and their ratio.
+Two models, each at the reference configuration of its public code, on random data:
+
+* DCGAN as in pytorch/examples (64×64 RGB, 64 filters, batch 64, z of 100);
+* pix2pix as in the authors' PyTorch code (U-Net 256 and a 70×70 PatchGAN, 256×256 RGB, 64
+  filters, batch 1, L1 weight 100).
+
+The **reference** step is written the way those scripts are: float32, NCHW, batches from a
+``DataLoader``, the default Adam.  The **course** step is what the notebooks use: the data already
+in memory on the device, channels-last tensors, fused Adam, and bf16 autocast on CUDA (on CPU only
+when it has native bf16).  The script prints images/s for both and their ratio.
 """
 
 from __future__ import annotations
@@ -147,6 +151,152 @@ def course_step(device: torch.device, z_size: int, width: int, batch: int) -> St
     return step
 
 
+def unet_generator(width: int, channels: int = 3, levels: int = 8) -> nn.Module:
+    """pix2pix's ``unet_256``: ``levels`` halvings (256 → 1), skips, dropout in the middle."""
+
+    class Level(nn.Module):
+        def __init__(self, outer: int, inner: int, inside: nn.Module | None, dropout: bool):
+            super().__init__()
+            down: list[nn.Module] = [
+                nn.LeakyReLU(0.2, True),
+                nn.Conv2d(outer, inner, 4, 2, 1, bias=False),
+            ]
+            if inside is not None:  # the innermost level has no norm on its way down
+                down.append(nn.BatchNorm2d(inner))
+            up_in = inner if inside is None else 2 * inner
+            up: list[nn.Module] = [
+                nn.ReLU(True),
+                nn.ConvTranspose2d(up_in, outer, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(outer),
+            ]
+            if dropout:
+                up.append(nn.Dropout(0.5))
+            self.model = nn.Sequential(*down, *([inside] if inside else []), *up)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.cat([x, self.model(x)], 1)  # the skip connection
+
+    level: nn.Module | None = None
+    for depth in range(levels - 2, -1, -1):  # build from the innermost level outwards
+        inner = width * min(2 ** (depth + 1), 8)
+        outer = width * min(2**depth, 8)
+        level = Level(
+            outer, inner, level, dropout=inner == outer == 8 * width and level is not None
+        )
+    assert level is not None
+    return nn.Sequential(
+        nn.Conv2d(channels, width, 4, 2, 1, bias=False),
+        level,
+        nn.ReLU(True),
+        nn.ConvTranspose2d(2 * width, channels, 4, 2, 1),
+        nn.Tanh(),
+    )
+
+
+def patch_discriminator(width: int, channels: int = 6) -> nn.Sequential:
+    """pix2pix's 70×70 PatchGAN (``n_layers=3``) on [input; output] stacked as channels."""
+    return nn.Sequential(
+        nn.Conv2d(channels, width, 4, 2, 1),
+        nn.LeakyReLU(0.2, True),
+        *(
+            layer
+            for inputs, outputs, stride in ((1, 2, 2), (2, 4, 2), (4, 8, 1))
+            for layer in (
+                nn.Conv2d(width * inputs, width * outputs, 4, stride, 1, bias=False),
+                nn.BatchNorm2d(width * outputs),
+                nn.LeakyReLU(0.2, True),
+            )
+        ),
+        nn.Conv2d(width * 8, 1, 4, 1, 1),
+    )
+
+
+def pix2pix_reference_step(device: torch.device, width: int, size: int, batch: int) -> Step:
+    """pix2pix's step as its code has it: float32, NCHW, a DataLoader, BCE with logits + 100·L1."""
+    generator = unet_generator(width, levels=_levels(size)).to(device)
+    discriminator = patch_discriminator(width).to(device)
+    g_optimizer = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    pairs = torch.rand(4 * batch, 2, 3, size, size) * 2 - 1
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(pairs[:, 0], pairs[:, 1]),
+        batch_size=batch,
+        shuffle=True,
+        generator=torch.Generator().manual_seed(0),
+    )
+    batches: Iterator[list[torch.Tensor]] = iter(())
+    gan_loss, l1_loss = nn.BCEWithLogitsLoss(), nn.L1Loss()
+
+    def step() -> None:
+        nonlocal batches
+        try:
+            source, target = next(batches)
+        except StopIteration:
+            batches = iter(loader)
+            source, target = next(batches)
+        source, target = source.to(device), target.to(device)
+        fake = generator(source)
+        d_optimizer.zero_grad()
+        fake_logits = discriminator(torch.cat([source, fake.detach()], 1))
+        real_logits = discriminator(torch.cat([source, target], 1))
+        d_loss = 0.5 * (
+            gan_loss(fake_logits, torch.zeros_like(fake_logits))
+            + gan_loss(real_logits, torch.ones_like(real_logits))
+        )
+        d_loss.backward()
+        d_optimizer.step()
+        g_optimizer.zero_grad()
+        fake_logits = discriminator(torch.cat([source, fake], 1))
+        g_loss = gan_loss(fake_logits, torch.ones_like(fake_logits)) + 100 * l1_loss(fake, target)
+        g_loss.backward()
+        g_optimizer.step()
+
+    return step
+
+
+def pix2pix_course_step(device: torch.device, width: int, size: int, batch: int) -> Step:
+    """The same step the course's way: in memory, channels-last, fused Adam, bf16 where native."""
+    channels_last = torch.channels_last
+    generator = (
+        unet_generator(width, levels=_levels(size)).to(device).to(memory_format=channels_last)
+    )  # type: ignore[call-overload]
+    discriminator = patch_discriminator(width).to(device).to(memory_format=channels_last)  # type: ignore[call-overload]
+    g_optimizer = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999), fused=True)
+    d_optimizer = torch.optim.Adam(
+        discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999), fused=True
+    )
+    pairs = torch.rand(4 * batch, 2, 3, size, size, device=device) * 2 - 1
+    use_bf16 = uses_bf16(device)
+
+    def step() -> None:
+        pair = pairs[torch.randint(0, len(pairs), (batch,), device=device)]
+        source = pair[:, 0].contiguous(memory_format=channels_last)
+        target = pair[:, 1].contiguous(memory_format=channels_last)
+        with autocast(device, cpu_bf16=use_bf16):
+            fake = generator(source)
+            real_logits = discriminator(torch.cat([source, target], 1))
+            fake_logits = discriminator(torch.cat([source, fake.detach()], 1))
+            d_loss = 0.5 * (F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean())
+        d_optimizer.zero_grad(set_to_none=True)
+        d_loss.backward()
+        d_optimizer.step()
+        with autocast(device, cpu_bf16=use_bf16):
+            fake_logits = discriminator(torch.cat([source, fake], 1))
+            g_loss = F.softplus(-fake_logits).mean() + 100 * (fake.float() - target).abs().mean()
+        g_optimizer.zero_grad(set_to_none=True)
+        g_loss.backward()
+        g_optimizer.step()
+
+    return step
+
+
+def _levels(size: int) -> int:
+    """How many times a U-Net halves a ``size``-pixel image down to 1 pixel (8 for 256)."""
+    if size < 2 or size & (size - 1):
+        raise ValueError(f"size: expected a power of two, at least 2, got {size!r}")
+    return size.bit_length() - 1
+
+
 def images_per_second(
     step: Step, device: torch.device, batch: int, warmup: int, steps: int
 ) -> float:
@@ -162,18 +312,47 @@ def images_per_second(
     return batch * steps / (time.perf_counter() - start)
 
 
-def run(
-    device: torch.device, *, z_size: int = 100, width: int = 64, batch: int = 64, steps: int = 8
+def compare(
+    reference: Callable[[], Step],
+    course: Callable[[], Step],
+    device: torch.device,
+    batch: int,
+    steps: int,
 ) -> dict[str, float]:
     """Images/s of both steps on ``device``; ``ratio`` is course / reference."""
     torch.manual_seed(0)
-    warmup = 2
     results = {
-        name: images_per_second(make(device, z_size, width, batch), device, batch, warmup, steps)
-        for name, make in (("reference", reference_step), ("course", course_step))
+        name: images_per_second(make(), device, batch, warmup=2, steps=steps)
+        for name, make in (("reference", reference), ("course", course))
     }
     results["ratio"] = results["course"] / results["reference"]
     return results
+
+
+def run(
+    device: torch.device, *, z_size: int = 100, width: int = 64, batch: int = 64, steps: int = 8
+) -> dict[str, float]:
+    """The DCGAN steps at pytorch/examples' configuration."""
+    return compare(
+        lambda: reference_step(device, z_size, width, batch),
+        lambda: course_step(device, z_size, width, batch),
+        device,
+        batch,
+        steps,
+    )
+
+
+def run_pix2pix(
+    device: torch.device, *, width: int = 64, size: int = 256, batch: int = 1, steps: int = 4
+) -> dict[str, float]:
+    """The pix2pix steps at the authors' configuration (U-Net 256, 70×70 PatchGAN, batch 1)."""
+    return compare(
+        lambda: pix2pix_reference_step(device, width, size, batch),
+        lambda: pix2pix_course_step(device, width, size, batch),
+        device,
+        batch,
+        steps,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -183,13 +362,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     device = pick_device(args.device)
     print(describe_hardware(device))
-    print("DCGAN 64×64 RGB, 64 filters, batch 64, z of 100, random data")
-    results = run(device, steps=args.steps)
     bf16 = uses_bf16(device)
     course = "in memory, channels-last, fused Adam" + (", bf16 autocast" if bf16 else "")
-    print(f"reference (float32, NCHW, DataLoader): {results['reference']:8.1f} images/s")
-    print(f"course ({course}): {results['course']:8.1f} images/s")
-    print(f"ratio: {results['ratio']:.2f}×")
+    for title, results in (
+        ("DCGAN 64×64 RGB, 64 filters, batch 64, z of 100", run(device, steps=args.steps)),
+        (
+            "pix2pix U-Net 256 + 70×70 PatchGAN, 256×256 RGB, 64 filters, batch 1",
+            run_pix2pix(device, steps=args.steps),
+        ),
+    ):
+        print(f"\n{title}, random data")
+        print(f"reference (float32, NCHW, DataLoader): {results['reference']:8.2f} images/s")
+        print(f"course ({course}): {results['course']:8.2f} images/s")
+        print(f"ratio: {results['ratio']:.2f}×")
     if not bf16:
         print("(no native bf16 here: most of the course's advantage comes from bf16, on CUDA or")
         print(" on CPUs with AVX-512 BF16 / AMX)")

@@ -292,3 +292,94 @@ def check_within_class_variety(fn: Callable[[torch.Tensor, torch.Tensor], object
         return None
 
     return _run("within_class_variety", check)
+
+
+def check_pixel_shuffle(fn: Callable[[torch.Tensor, int], torch.Tensor]) -> bool:
+    """Exercise (07): rearrange N×(C·r²)×H×W into N×C×(H·r)×(W·r), as ``nn.PixelShuffle``."""
+
+    def check() -> str | None:
+        generator = torch.Generator().manual_seed(7)
+        for shape, factor in (((2, 4, 3, 5), 2), ((1, 18, 2, 2), 3), ((3, 16, 1, 4), 4)):
+            x = torch.randn(shape, generator=generator)
+            out = fn(x.clone(), factor)
+            n, c, h, w = shape
+            expected_shape = (n, c // factor**2, h * factor, w * factor)
+            if not isinstance(out, torch.Tensor) or tuple(out.shape) != expected_shape:
+                return f"input {shape} with r={factor}: expected shape {expected_shape}"
+            if not torch.equal(out.flatten().sort().values, x.flatten().sort().values):
+                return "a pixel shuffle only moves values: the output must hold the input's values"
+            if not torch.equal(out, torch.nn.functional.pixel_shuffle(x, factor)):
+                return (
+                    "right values, wrong places: channel c·r² + i·r + j of input pixel (y, x) "
+                    "goes to output pixel (y·r + i, x·r + j) of channel c"
+                )
+        return None
+
+    return _run("pixel_shuffle", check)
+
+
+def check_receptive_field(fn: Callable[[list[tuple[int, int]]], int]) -> bool:
+    """Exercise (06): how many input pixels one output pixel of a conv stack sees."""
+
+    def measured(layers: list[tuple[int, int]]) -> int:
+        # Backpropagate from one output pixel and count the input pixels that receive gradient.
+        convs = [torch.nn.Conv2d(1, 1, kernel, stride, bias=False) for kernel, stride in layers]
+        for conv in convs:
+            torch.nn.init.ones_(conv.weight)
+        stack = torch.nn.Sequential(*convs)
+        image = torch.zeros(1, 1, 200, 200, requires_grad=True)
+        output = stack(image)
+        output[0, 0, output.shape[2] // 2, output.shape[3] // 2].backward()
+        assert image.grad is not None
+        return int((image.grad[0, 0].abs().sum(0) > 0).sum())
+
+    def check() -> str | None:
+        for layers in (
+            [(3, 1)],
+            [(3, 1), (3, 1)],
+            [(4, 2), (4, 2), (3, 1)],
+            [(4, 2), (4, 2), (4, 2), (4, 1), (4, 1)],
+            [(5, 3), (2, 2)],
+        ):
+            expected, answer = measured(layers), fn(list(layers))
+            if answer != expected:
+                return (
+                    f"layers {layers}: one output pixel sees {expected} input pixels, you gave "
+                    f"{answer} (a stride multiplies how far apart the pixels of the next layer are)"
+                )
+        return None
+
+    return _run("receptive_field", check)
+
+
+def check_swap_digits(
+    fn: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
+) -> bool:
+    """Exercise (08): a cycle-consistent "translation" that changes every digit's class."""
+
+    def check() -> str | None:
+        generator = torch.Generator().manual_seed(8)
+        labels = torch.arange(10).repeat(4)[torch.randperm(40, generator=generator)]
+        images = (
+            torch.rand(40, 1, 28, 28, generator=generator) * 2 - 1
+        )  # 4 distinct "digits" per class
+        out = fn(images.clone(), labels.clone())
+        if not isinstance(out, tuple) or len(out) != 2:
+            return "return a pair (swapped images, their labels)"
+        swapped, swapped_labels = out
+        if swapped.shape != images.shape or swapped_labels.shape != labels.shape:
+            return "return tensors shaped like the inputs"
+        for image, label in zip(swapped, swapped_labels, strict=True):
+            match = (images == image).flatten(1).all(1).nonzero()
+            if len(match) != 1 or labels[match[0, 0]] != label:
+                return "each output must be one of the input digits, with that digit's own label"
+        if (swapped_labels == labels).any():
+            return "no digit may keep its class"
+        back, back_labels = fn(swapped.clone(), swapped_labels.clone())
+        if not (torch.equal(back, images) and torch.equal(back_labels, labels)):
+            return (
+                "applying it twice must give back the input (a cycle): pair the classes both ways"
+            )
+        return None
+
+    return _run("swap_digits", check)

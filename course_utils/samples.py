@@ -6,6 +6,7 @@ Anyone can judge a model from these files without running its code; the gallery 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import torch
@@ -23,10 +24,13 @@ def save_samples(
     *,
     nrow: int | None = None,
     title: str | None = None,
+    conditions: Mapping[str, torch.Tensor] | None = None,
 ) -> Path:
     """Write ``images`` (N×C×H×W in [-1, 1]) and optional ``labels`` (N) to ``output_dir``.
 
     Creates ``samples.safetensors`` (tensors ``images`` and ``labels``) and ``samples.png``.
+    ``conditions`` adds other conditioning, one tensor per name with N rows (e.g. the ``inputs``
+    of an image-to-image model), saved beside ``images``.
     """
     check_images(images, "images")
     tensors = {"images": images.detach().float().cpu().contiguous()}
@@ -37,6 +41,14 @@ def save_samples(
                 f"labels: expected shape ({images.shape[0]},), got {tuple(labels.shape)}"
             )
         tensors["labels"] = labels.detach().cpu().contiguous()
+    for name, tensor in (conditions or {}).items():
+        check_tensor(tensor, name)
+        if name in tensors or len(tensor) != len(images):
+            raise ValueError(
+                f"conditions[{name!r}]: expected a new name and {len(images)} rows, got "
+                f"{'a taken name' if name in tensors else f'{len(tensor)} rows'}"
+            )
+        tensors[name] = tensor.detach().float().cpu().contiguous()
     output_dir = Path(output_dir)
     path = output_dir / "samples.safetensors"
     atomic_write(path, lambda tmp: save_file(tensors, str(tmp)))

@@ -117,10 +117,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--build", choices=sorted(FROM_NOTEBOOKS), help="retrain and ship these weights"
     )
+    parser.add_argument(
+        "--build-all", action="store_true", help="retrain and ship every notebook's weights"
+    )
     parser.add_argument("--kernel", default="course", help="Jupyter kernel for the notebook")
     args = parser.parse_args(argv)
-    if args.build:
-        build_from_notebook(args.build, args.kernel)
+    if args.build or args.build_all:
+        for name in [args.build] if args.build else FROM_NOTEBOOKS:
+            build_from_notebook(name, args.kernel)
         return 0
     failed = 0
     for file_name in read_manifest():

@@ -1,5 +1,6 @@
 """`make bench` runs both training steps; the course's step really trains its networks."""
 
+import pytest
 import torch
 
 from course_utils import bench
@@ -36,3 +37,21 @@ def test_networks_have_the_dcgan_shapes():
     images = generator(torch.randn(2, 100, 1, 1))
     assert images.shape == (2, 3, 64, 64) and images.abs().max() <= 1
     assert discriminator(images).shape == (2,)
+
+
+def test_pix2pix_steps_run_and_report_a_ratio():
+    results = bench.run_pix2pix(torch.device("cpu"), width=4, size=32, batch=1, steps=1)
+    assert set(results) == {"reference", "course", "ratio"}
+    assert all(value > 0 for value in results.values())
+
+
+def test_pix2pix_networks_have_the_reference_shapes():
+    generator = bench.unet_generator(8)  # unet_256: eight halvings
+    image = torch.rand(1, 3, 256, 256) * 2 - 1
+    assert generator(image).shape == image.shape
+    discriminator = bench.patch_discriminator(8)
+    assert discriminator(torch.cat([image, image], 1)).shape == (1, 1, 30, 30)  # 70×70 patches
+    full_size = sum(p.numel() for p in bench.unet_generator(64).parameters())
+    assert 54_000_000 < full_size < 55_000_000  # the reference unet_256 has 54.4 M parameters
+    with pytest.raises(ValueError, match="power of two"):
+        bench.run_pix2pix(torch.device("cpu"), width=4, size=48, steps=1)

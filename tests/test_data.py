@@ -49,7 +49,7 @@ def test_photos_have_a_fixed_disjoint_split():
     heldout = data.load_photos("heldout", grey=True)
     assert set(train) == set(data.TRAIN_PHOTOS) and set(heldout) == set(data.HELDOUT_PHOTOS)
     assert not set(train) & set(heldout)
-    assert train["astronaut"].shape == (3, 512, 512) and train["camera"].shape == (1, 512, 512)
+    assert train["astronaut"].shape == (3, 512, 512) and train["page"].shape == (1, 191, 384)
     assert all(p.shape[0] == 1 and -1 <= p.min() and p.max() <= 1 for p in heldout.values())
     with pytest.raises(ValueError, match="split: expected one of 'train', 'heldout'"):
         data.load_photos("test")
@@ -97,3 +97,17 @@ def test_shape_classes_differ_in_area():
 def test_shapes_reject_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         data.make_shapes(**kwargs)
+
+
+def test_edge_map_outlines_strokes():
+    square = -torch.ones(1, 1, 12, 12)
+    square[..., 3:9, 3:9] = 1.0
+    edges = data.edge_map(square)
+    assert edges.shape == square.shape and set(edges.unique().tolist()) == {-1.0, 1.0}
+    assert edges[0, 0, 0, 0] == -1 and edges[0, 0, 6, 6] == -1  # flat: far outside, deep inside
+    assert edges[0, 0, 6, 3] == 1 and edges[0, 0, 6, 2] == 1  # both sides of the border
+    assert torch.equal(data.edge_map(-torch.ones(2, 1, 8, 8)), -torch.ones(2, 1, 8, 8))
+    with pytest.raises(ValueError, match="channels"):
+        data.edge_map(torch.zeros(1, 3, 8, 8))
+    with pytest.raises(ValueError, match="threshold"):
+        data.edge_map(square, threshold=1.5)

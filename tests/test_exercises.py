@@ -113,3 +113,48 @@ def test_within_class_variety():
         lambda f, y: variety(f, y).sqrt()  # a distance, not a squared distance
     )
     assert not exercises.check_within_class_variety(not_attempted)
+
+
+def test_pixel_shuffle():
+    def pixel_shuffle(x, r):
+        n, c, h, w = x.shape
+        x = x.view(n, c // r**2, r, r, h, w).permute(0, 1, 4, 2, 5, 3)
+        return x.reshape(n, c // r**2, h * r, w * r)
+
+    assert exercises.check_pixel_shuffle(pixel_shuffle)
+    assert not exercises.check_pixel_shuffle(  # right shape, wrong order
+        lambda x, r: x.reshape(x.shape[0], -1, x.shape[2] * r, x.shape[3] * r)
+    )
+    assert not exercises.check_pixel_shuffle(lambda x, r: x)
+    assert not exercises.check_pixel_shuffle(not_attempted)
+
+
+def test_receptive_field():
+    def receptive_field(layers):
+        size = 1
+        for kernel, stride in reversed(layers):
+            size = (size - 1) * stride + kernel
+        return size
+
+    assert exercises.check_receptive_field(receptive_field)
+    assert not exercises.check_receptive_field(lambda layers: sum(k for k, _ in layers))
+    assert not exercises.check_receptive_field(not_attempted)
+
+
+def test_swap_digits():
+    def swap_by(offset):
+        def swap_digits(images, labels):
+            partner = (labels + offset) % 10  # offset 5: 0↔5, 1↔6, …, a pairing that undoes itself
+            rank = torch.zeros_like(labels)  # the k-th digit of class c goes to the k-th of partner
+            for c in range(10):
+                rank[labels == c] = torch.arange(int((labels == c).sum()))
+            pairs = zip(partner, rank, strict=True)
+            index = torch.stack([((labels == p) & (rank == r)).nonzero()[0, 0] for p, r in pairs])
+            return images[index], labels[index]
+
+        return swap_digits
+
+    assert exercises.check_swap_digits(swap_by(5))
+    assert not exercises.check_swap_digits(swap_by(1))  # 0→1→2: twice is not the identity
+    assert not exercises.check_swap_digits(lambda x, y: (x, y))  # the identity keeps the class
+    assert not exercises.check_swap_digits(not_attempted)

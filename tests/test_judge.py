@@ -87,6 +87,13 @@ def test_only_notebooks_with_shipped_weights_can_be_rebuilt():
         shipped.build_from_notebook("digit_judge")  # rebuilt by `python -m course_utils.judge`
 
 
+def test_build_all_rebuilds_every_notebook_checkpoint(monkeypatch):
+    built = []
+    monkeypatch.setattr(shipped, "build_from_notebook", lambda name, kernel: built.append(name))
+    assert shipped.main(["--build-all"]) == 0
+    assert built == list(shipped.FROM_NOTEBOOKS) and "pix2pix" in built
+
+
 def test_every_shipped_checkpoint_matches_the_manifest_and_is_small():
     entries = shipped.read_manifest()
     assert "digit_judge.safetensors" in entries

@@ -35,7 +35,7 @@ print("draws", torch.rand(3, generator=generator).tolist(), torch.rand(3).tolist
 images, labels = load_mnist()
 train_idx, test_idx = split_indices(len(images), test_fraction=0.2, seed=SEED)
 shapes, shape_labels = make_shapes(64, seed=SEED)
-crops = random_crops(load_photos()["camera"], 8, 16, seed=SEED)
+crops = random_crops(load_photos()["astronaut"], 8, 16, seed=SEED)
 print("data", train_idx[:5].tolist(), shape_labels[:8].tolist(), crops.sum().item())""",
     """\
 x_train = images[train_idx].to(device)

@@ -75,6 +75,16 @@ def test_samples_round_trip(tmp_path):
         load_samples(tmp_path / "elsewhere")
 
 
+def test_samples_keep_other_conditioning(tmp_path):
+    images, inputs = torch.zeros(3, 1, 8, 8), torch.ones(3, 1, 2, 2)
+    save_samples(tmp_path, images, conditions={"inputs": inputs})
+    assert torch.equal(load_samples(tmp_path)["inputs"], inputs)
+    with pytest.raises(ValueError, match="expected a new name and 3 rows, got 2 rows"):
+        save_samples(tmp_path, images, conditions={"inputs": inputs[:2]})
+    with pytest.raises(ValueError, match="a taken name"):
+        save_samples(tmp_path, images, conditions={"images": inputs})
+
+
 def test_live_plot_draws_a_custom_figure():
     drawn = []
 

@@ -92,6 +92,14 @@ REGISTRY: dict[str, Entry] = {
         )
     ),
     "05_conditional_gan": Entry(),  # a live class grid that redraws while training
+    "06_pix2pix": Entry(),  # progress bars only
+    "07_super_resolution": Entry(  # the crop viewer: move the window, then change the photo's crop
+        (
+            Interaction("widgets.interact(show_crop", drag_slider(0, 80)),  # left
+            Interaction("widgets.interact(show_crop", drag_slider(1, -60)),  # top
+        )
+    ),
+    "08_cyclegan": Entry(),  # progress bars only
 }
 
 
