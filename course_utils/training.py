@@ -89,9 +89,11 @@ def train(
             save_checkpoint(checkpoint, modules, optimizers, step=step, extra={"history": history})  # type: ignore[arg-type]
 
     step = start
+    # At most two redraws a second: a notebook that trains several models in one cell would
+    # otherwise flood the kernel's output channel with widget updates (nbval lost its end).
     with (
         _finish_step_on_interrupt() as interrupt,
-        tqdm(total=steps, initial=start, desc=desc, dynamic_ncols=True) as bar,
+        tqdm(total=steps, initial=start, desc=desc, dynamic_ncols=True, mininterval=0.5) as bar,
     ):
         try:
             for step in range(start, steps):
