@@ -171,7 +171,7 @@ def unet_generator(width: int, channels: int = 3, levels: int = 8) -> nn.Module:
             ]
             if dropout:
                 up.append(nn.Dropout(0.5))
-            self.model = nn.Sequential(*down, *([inside] if inside else []), *up)
+            self.model = nn.Sequential(*down, *([] if inside is None else [inside]), *up)
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             return torch.cat([x, self.model(x)], 1)  # the skip connection
