@@ -77,6 +77,12 @@ def uses_bf16(device: torch.device) -> bool:
     return device.type == "cuda" or (device.type == "cpu" and cpu_supports_bf16())
 
 
+def endless(loader: torch.utils.data.DataLoader) -> Iterator[list[torch.Tensor]]:
+    """The loader's batches, epoch after epoch (a fresh shuffle each time), as the scripts loop."""
+    while True:
+        yield from loader
+
+
 def reference_step(device: torch.device, z_size: int, width: int, batch: int) -> Step:
     """The reference training step: float32, NCHW, a DataLoader, sigmoid + BCELoss."""
     generator = dcgan_generator(z_size, width, 3).to(device)
@@ -91,16 +97,11 @@ def reference_step(device: torch.device, z_size: int, width: int, batch: int) ->
         drop_last=True,
         generator=torch.Generator().manual_seed(0),
     )
-    batches: Iterator[list[torch.Tensor]] = iter(())
+    batches = endless(loader)
     criterion = nn.BCELoss()
 
     def step() -> None:
-        nonlocal batches
-        try:
-            (real,) = next(batches)
-        except StopIteration:
-            batches = iter(loader)
-            (real,) = next(batches)
+        (real,) = next(batches)
         real = real.to(device)
         ones = torch.ones(batch, device=device)
         zeros = torch.zeros(batch, device=device)
@@ -224,16 +225,11 @@ def pix2pix_reference_step(device: torch.device, width: int, size: int, batch: i
         shuffle=True,
         generator=torch.Generator().manual_seed(0),
     )
-    batches: Iterator[list[torch.Tensor]] = iter(())
+    batches = endless(loader)
     gan_loss, l1_loss = nn.BCEWithLogitsLoss(), nn.L1Loss()
 
     def step() -> None:
-        nonlocal batches
-        try:
-            source, target = next(batches)
-        except StopIteration:
-            batches = iter(loader)
-            source, target = next(batches)
+        source, target = next(batches)
         source, target = source.to(device), target.to(device)
         fake = generator(source)
         d_optimizer.zero_grad()
