@@ -383,3 +383,31 @@ def check_swap_digits(
         return None
 
     return _run("swap_digits", check)
+
+
+def check_x0_and_eps_from_v(
+    fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], object],
+) -> bool:
+    """Exercise (09): recover (x0, ε) from x_t = αx0 + σε and v = αε - σx0, where α² + σ² = 1."""
+
+    def check() -> str | None:
+        generator = torch.Generator().manual_seed(9)
+        x0 = torch.rand(8, 1, 4, 4, generator=generator, dtype=torch.float64) * 2 - 1
+        eps = torch.randn(8, 1, 4, 4, generator=generator, dtype=torch.float64)
+        angle = torch.rand(8, 1, 1, 1, generator=generator, dtype=torch.float64) * torch.pi / 2
+        alpha, sigma = torch.cos(angle), torch.sin(angle)
+        x_t, v = alpha * x0 + sigma * eps, alpha * eps - sigma * x0
+        answer = fn(x_t.clone(), v.clone(), alpha.clone(), sigma.clone())
+        if not isinstance(answer, tuple) or len(answer) != 2:
+            return f"expected a pair (x0, eps), got {type(answer).__name__}"
+        got_x0, got_eps = answer
+        if not torch.allclose(got_x0, x0, atol=1e-9):
+            return "x0 is wrong: write x0 as a combination of x_t and v (α² + σ² = 1 helps)"
+        if not torch.allclose(got_eps, eps, atol=1e-9):
+            return "eps is wrong: write ε as a combination of x_t and v"
+        pure_noise = fn(eps, -x0, torch.zeros_like(alpha), torch.ones_like(sigma))  # t = 1
+        if not torch.allclose(pure_noise[0], x0, atol=1e-9):  # type: ignore[index]
+            return "at t = 1 (α = 0, σ = 1) x_t is pure noise and v = -x0: x0 must still come out"
+        return None
+
+    return _run("x0_and_eps_from_v", check)

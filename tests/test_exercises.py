@@ -158,3 +158,18 @@ def test_swap_digits():
     assert not exercises.check_swap_digits(swap_by(1))  # 0→1→2: twice is not the identity
     assert not exercises.check_swap_digits(lambda x, y: (x, y))  # the identity keeps the class
     assert not exercises.check_swap_digits(not_attempted)
+
+
+def test_x0_and_eps_from_v():
+    def x0_and_eps_from_v(x_t, v, alpha, sigma):
+        return alpha * x_t - sigma * v, sigma * x_t + alpha * v
+
+    assert exercises.check_x0_and_eps_from_v(x0_and_eps_from_v)
+    assert not exercises.check_x0_and_eps_from_v(  # right x0, a sign wrong in ε
+        lambda x_t, v, a, s: (a * x_t - s * v, s * x_t - a * v)
+    )
+    assert not exercises.check_x0_and_eps_from_v(
+        lambda x_t, v, a, s: (a * x_t + s * v, s * x_t + a * v)
+    )
+    assert not exercises.check_x0_and_eps_from_v(lambda x_t, v, a, s: x_t)  # not a pair
+    assert not exercises.check_x0_and_eps_from_v(not_attempted)

@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from course_utils.metrics import gradient_energy, psnr, ssim
+from course_utils.metrics import gradient_energy, psnr, sliced_wasserstein, ssim
 
 
 @pytest.fixture
@@ -73,3 +73,33 @@ def test_gradient_energy_sees_blur_but_not_shift(images):
 def test_metrics_reject_bad_input(pred, target, error, message):
     with pytest.raises(error, match=message):
         psnr(pred, target)
+
+
+def test_sliced_wasserstein_is_zero_for_the_same_points_and_measures_a_shift():
+    points = torch.randn(2000, 2, generator=torch.Generator().manual_seed(0))
+    assert sliced_wasserstein(points, points) == pytest.approx(0.0, abs=1e-12)
+    # a shift by (1, 1) moves each projection on direction (cos a, sin a) by cos a + sin a, whose
+    # mean absolute value over directions is 2√2/π
+    shifted = sliced_wasserstein(points, points + 1, projections=4000)
+    assert shifted == pytest.approx(2 * math.sqrt(2) / math.pi, rel=0.02)
+    other_draw = torch.randn(1500, 2, generator=torch.Generator().manual_seed(1))
+    assert sliced_wasserstein(points, other_draw) < 0.1 * shifted  # different sizes are fine
+
+
+def test_sliced_wasserstein_is_seeded():
+    a, b = torch.randn(300, 3), torch.randn(300, 3) * 2
+    assert sliced_wasserstein(a, b, seed=3) == sliced_wasserstein(a, b, seed=3)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "message"),
+    [
+        (torch.zeros(10), torch.zeros(10, 2), "expected N×D points"),
+        (torch.zeros(1, 2), torch.zeros(10, 2), "N >= 2"),
+        (torch.zeros(10, 2), torch.zeros(10, 3), "same dimension"),
+        ([[0.0, 1.0]], torch.zeros(10, 2), "torch.Tensor"),
+    ],
+)
+def test_sliced_wasserstein_rejects_bad_input(a, b, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        sliced_wasserstein(a, b)

@@ -11,6 +11,9 @@ from course_utils.profiles import SHIPPED_CHECKPOINTS
 from course_utils.shipped import read_manifest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+# Seconds a notebook may take in the pretrained profile.  09 samples 1,000 digits with 20
+# network passes each, and grades five sets more (sampler and guidance comparisons).
+TIME_LIMIT_S = {"09_diffusion": 120}
 
 
 def test_every_notebook_checkpoint_is_in_the_manifest():
@@ -42,5 +45,8 @@ def test_pretrained_profile_loads_the_shipped_weights_and_passes_the_full_checks
     )
     assert "profile: pretrained" in printed
     assert "no training" in printed, "the pretrained profile should load weights, not train"
-    assert seconds < 60, f"{name} took {seconds:.0f} s in the pretrained profile: meant for seconds"
+    limit = TIME_LIMIT_S.get(name, 60)
+    assert seconds < limit, (
+        f"{name} took {seconds:.0f} s in the pretrained profile (limit {limit} s)"
+    )
     assert (tmp_path / "out" / "samples.safetensors").is_file()
