@@ -151,14 +151,13 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         },
     },
     "09_diffusion": {
-        # U-Net of width 24: ~115 ms per step at batch 32 on 2 CPU cores, and ~0.9 ms per digit
-        # per network evaluation when sampling (guided sampling evaluates twice per step).
-        # quick: 450 steps (~60 s) reach about 85-90% judged accuracy.  full: ~15 min on the CPU,
-        # ~1 min on an H200 (launch-bound there: ~47 steps/s at batch 128, which judged 99% after
-        # 1,500 steps).  A short run needs a short
-        # moving average: with ema_decay 0.98 instead of 0.995 the Fréchet distance fell from 0.62×
-        # to 0.41× the collapsed reference's (one seed each).  The ε-prediction baseline
-        # trains as long as the first point of the accuracy curve (steps // curve_points).
+        # U-Net of width 24: ~120 ms per step at batch 32 on 2 CPU cores, and ~0.9 ms per digit
+        # per network pass when sampling (guided sampling makes two passes per step).
+        # quick: 450 steps (~55 s) judged 88%.  A short run needs a short moving average: with
+        # ema_decay 0.98 instead of 0.995 the Fréchet distance fell from 0.62× to 0.41× the
+        # collapsed reference's (one seed each).  full: ~13 min on the CPU (99.9%, 0.17×), about a
+        # minute on an H200, where the step is launch-bound (~47 steps/s at batch 128; 99% after
+        # 1,500 such steps).  The ε-prediction baseline trains as long as the curve's first point.
         "quick": {
             "moons_steps": 1000,
             "width": 24,
