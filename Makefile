@@ -38,10 +38,11 @@ browser-packages:
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver
 
-# Rebuild the shipped weights in data/checkpoints/ and their manifest: the judge first (the
-# notebooks' checks use it), then every notebook with shipped weights in its full profile.
+# Rebuild the shipped weights in data/checkpoints/ and their manifest: the judges first (the
+# notebooks' checks use them), then every notebook with shipped weights in its full profile.
 checkpoints: $(INSTALLED)
 	$(PY) -m course_utils.judge
+	$(PY) -m course_utils.video_judge
 	$(PY) -m course_utils.shipped --build-all
 
 # Images/s of the course's DCGAN and pix2pix steps against plain reference steps at the public

@@ -131,8 +131,14 @@ def save_weights(path: str | os.PathLike, modules: Mapping[str, torch.nn.Module]
     return path
 
 
-def load_weights(path: str | os.PathLike, modules: Mapping[str, torch.nn.Module]) -> None:
-    """Load weights written by ``save_weights`` into ``modules`` (strict: every key must match)."""
+def load_weights(
+    path: str | os.PathLike, modules: Mapping[str, torch.nn.Module], *, subset: bool = False
+) -> None:
+    """Load weights written by ``save_weights`` into ``modules`` (strict: every key must match).
+
+    The file must hold exactly ``modules``, unless ``subset=True``: then it may hold more modules,
+    left unread (a notebook that loads its shipped networks section by section).
+    """
     check_modules(modules)
     path = Path(path)
     if not path.is_file():
@@ -153,7 +159,7 @@ def load_weights(path: str | os.PathLike, modules: Mapping[str, torch.nn.Module]
                 f"{path}: weights for {name!r} do not fit the model: {error}"
             ) from error
     unknown = {k.split(".", 1)[0] for k in tensors} - set(modules)
-    if unknown:
+    if unknown and not subset:
         raise CheckpointError(f"{path} holds weights for {sorted(unknown)}, which were not given")
 
 

@@ -8,11 +8,15 @@ Nothing here touches the network.  Sources:
 * ``load_photos``: real photos shipped in scikit-image, with a fixed train / held-out split.
 * ``make_shapes``: a procedural generator of simple shapes with class labels.
 * ``edge_map``: the outlines of images (for paired translation, edges → images).
+* ``make_sprite_clips``: procedural video clips of coloured sprites moving in labelled directions,
+  with their ground truth (masks, trajectories, backgrounds).
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -184,3 +188,168 @@ def edge_map(images: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
     gradient = F.conv2d(F.pad(images, (1, 1, 1, 1), mode="replicate"), kernels)
     magnitude = gradient.norm(dim=1, keepdim=True) / 8.0  # a -1 → 1 step gives 1
     return torch.where(magnitude > threshold, 1.0, -1.0).to(images.dtype)
+
+
+# The action label of a clip is the direction its sprite moves in, as (dy, dx) per frame.
+ACTIONS = ("right", "left", "down", "up")
+ACTION_DIRECTIONS = torch.tensor([[0.0, 1.0], [0.0, -1.0], [1.0, 0.0], [-1.0, 0.0]])
+TEXTURES = ("brick", "grass", "gravel")
+BACKGROUNDS = ("black", "gradient", "texture")
+
+
+@dataclass
+class SpriteClips:
+    """Clips of one sprite each, with the ground truth that made them.
+
+    ``videos`` N×T×3×H×W in [-1, 1]; ``masks`` N×T×1×H×W (1 where the sprite covers at least half
+    a pixel); ``positions`` N×T×2, the sprite's centre (y, x) in pixels; ``actions`` N, an index
+    into ``ACTIONS``; ``speeds`` N, pixels per frame; ``shapes`` N, an index into ``SHAPES``;
+    ``colours`` N×3 in [0, 1]; ``backgrounds`` N×3×H×W in [-1, 1] (all -1 on black).
+    """
+
+    videos: torch.Tensor
+    masks: torch.Tensor
+    positions: torch.Tensor
+    actions: torch.Tensor
+    speeds: torch.Tensor
+    shapes: torch.Tensor
+    colours: torch.Tensor
+    backgrounds: torch.Tensor
+
+    def __len__(self) -> int:
+        return len(self.videos)
+
+
+@lru_cache(maxsize=1)
+def _texture_pixels() -> tuple[np.ndarray, ...]:
+    """scikit-image's grey textures at half size, in [0, 1]."""
+    from skimage import data as skdata
+    from skimage.transform import rescale
+
+    return tuple(
+        rescale(getattr(skdata, name)().astype(np.float32) / 255.0, 0.5, anti_aliasing=True)
+        for name in TEXTURES
+    )
+
+
+def _gradients(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` grey ramps in random directions, N×size×size, from [0.05, 0.25] up to [0.3, 0.5]."""
+    angle = rng.uniform(0.0, 2 * np.pi, n)
+    low, high = rng.uniform(0.05, 0.25, n), rng.uniform(0.3, 0.5, n)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / (size - 1) - 0.5
+    ramp = np.cos(angle)[:, None, None] * xx + np.sin(angle)[:, None, None] * yy  # in [-0.71, 0.71]
+    ramp = (ramp - ramp.min((1, 2), keepdims=True)) / np.ptp(ramp, (1, 2), keepdims=True)
+    return (low[:, None, None] + (high - low)[:, None, None] * ramp).astype(np.float32)
+
+
+def _textures(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` random grey texture crops, N×size×size, dimmed into [0.05, 0.45]: sprites stand out."""
+    textures = _texture_pixels()
+    which = rng.integers(0, len(textures), n)
+    crops = np.empty((n, size, size), np.float32)
+    for i, k in enumerate(which):
+        texture = textures[k]
+        top = rng.integers(0, texture.shape[0] - size + 1)
+        left = rng.integers(0, texture.shape[1] - size + 1)
+        crop = texture[top : top + size, left : left + size]
+        crop = (crop - crop.min()) / max(float(np.ptp(crop)), 1e-6)
+        crops[i] = 0.05 + 0.4 * crop
+    return crops
+
+
+def _sprite_coverage(
+    shape: np.ndarray, dy: np.ndarray, dx: np.ndarray, radius: float
+) -> np.ndarray:
+    """How much of each pixel the sprite covers, in [0, 1] (half a pixel of anti-aliasing)."""
+    circle = np.sqrt(dx**2 + dy**2) - radius
+    square = np.maximum(np.abs(dx), np.abs(dy)) - 0.85 * radius
+    # An upward triangle: the distance to its base and to its two slanted edges.
+    triangle = np.maximum(dy - 0.7 * radius, (2 * np.abs(dx) - dy - radius) / np.sqrt(5.0))
+    distance = np.where(shape == 0, circle, np.where(shape == 1, square, triangle))
+    return np.clip(0.5 - distance, 0.0, 1.0)
+
+
+def make_sprite_clips(
+    n: int,
+    *,
+    frames: int = 8,
+    size: int = 32,
+    background: str = "black",
+    speed: tuple[float, float] = (1.0, 2.0),
+    seed: int = 0,
+) -> SpriteClips:
+    """``n`` clips of a coloured sprite (circle, square or triangle) moving in a straight line.
+
+    The action label (``ACTIONS``: right, left, down, up) is the direction of motion; the speed is
+    uniform in ``speed`` pixels per frame, and the path stays inside the frame.  Sprites have
+    saturated colours.  ``background`` (still for the whole clip) is ``"black"``, ``"gradient"``
+    (a grey ramp in a random direction) or ``"texture"`` (a grey crop of scikit-image's brick,
+    grass or gravel).  Seeded: the same arguments give the same clips.
+    """
+    check_positive_int(n, "n")
+    check_choice(background, "background", BACKGROUNDS)
+    check_positive_int(frames, "frames", minimum=2)
+    check_positive_int(size, "size", minimum=16)
+    low, high = speed
+    if not 0 <= low <= high:
+        raise ValueError(f"speed: expected (low, high) with 0 <= low <= high, got {speed!r}")
+    radius = 0.14 * size
+    travel = high * (frames - 1)
+    margin = radius + 1.0
+    if travel > size - 2 * margin:
+        raise ValueError(
+            f"speed: a sprite at {high} pixels per frame leaves a {size}-pixel frame within "
+            f"{frames} frames; use a lower speed, fewer frames or a larger size"
+        )
+    rng = np.random.default_rng(seed)
+    actions = rng.integers(0, len(ACTIONS), n)
+    shapes = rng.integers(0, len(SHAPES), n)
+    speeds = rng.uniform(low, high, n).astype(np.float32)
+    # Saturated colours (HSV with s, v in [0.8, 1]): far from the grey backgrounds.
+    hue = rng.uniform(0.0, 1.0, n)
+    saturation, value = rng.uniform(0.8, 1.0, (2, n))
+    channel_hue = (hue[:, None] + np.array([0.0, 2 / 3, 1 / 3])) % 1.0
+    colours = value[:, None] * (
+        1 - saturation[:, None] * (1 - np.clip(np.abs(channel_hue * 6 - 3) - 1, 0, 1))
+    )
+    direction = ACTION_DIRECTIONS.numpy()[actions]  # (n, 2)
+    # Start so that the whole path stays inside the frame: along the motion there must be room
+    # for the travel, across it anywhere.
+    along = rng.uniform(margin, size - margin - speeds * (frames - 1))
+    across = rng.uniform(margin, size - margin, n)
+    forward = direction.sum(1) > 0
+    start_along = np.where(forward, along, size - along)
+    vertical = direction[:, 0] != 0
+    start = np.stack(
+        [np.where(vertical, start_along, across), np.where(vertical, across, start_along)], 1
+    )
+    times = np.arange(frames, dtype=np.float32)
+    positions = (
+        start[:, None, :] + speeds[:, None, None] * times[None, :, None] * direction[:, None]
+    )
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) + 0.5
+    coverage = _sprite_coverage(
+        shapes[:, None, None, None],
+        yy - positions[:, :, 0, None, None],
+        xx - positions[:, :, 1, None, None],
+        radius,
+    ).astype(np.float32)  # (n, T, H, W)
+    if background == "texture":
+        grey = _textures(n, size, rng)
+    elif background == "gradient":
+        grey = _gradients(n, size, rng)
+    else:
+        grey = np.zeros((n, size, size), np.float32)
+    backdrop = np.repeat(grey[:, None], 3, axis=1)  # (n, 3, H, W)
+    alpha = coverage[:, :, None]  # (n, T, 1, H, W)
+    pixels = alpha * colours[:, None, :, None, None] + (1 - alpha) * backdrop[:, None]
+    return SpriteClips(
+        videos=to_signed_unit(pixels, 1.0),
+        masks=torch.from_numpy(coverage[:, :, None] >= 0.5).float(),
+        positions=torch.from_numpy(positions.astype(np.float32)),
+        actions=torch.from_numpy(actions.astype(np.int64)),
+        speeds=torch.from_numpy(speeds),
+        shapes=torch.from_numpy(shapes.astype(np.int64)),
+        colours=torch.from_numpy(colours.astype(np.float32)),
+        backgrounds=to_signed_unit(backdrop, 1.0),
+    )

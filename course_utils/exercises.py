@@ -411,3 +411,35 @@ def check_x0_and_eps_from_v(
         return None
 
     return _run("x0_and_eps_from_v", check)
+
+
+def check_two_stream_blend(
+    fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
+) -> bool:
+    """Exercise (10): the clips m_t ⊙ f_t + (1 - m_t) ⊙ b.
+
+    f is N×T×C×H×W, m is N×T×1×H×W and b, one background per clip, N×C×H×W.
+    """
+
+    def check() -> str | None:
+        generator = torch.Generator().manual_seed(10)
+        foreground = torch.rand(2, 5, 3, 4, 6, generator=generator) * 2 - 1
+        background = torch.rand(2, 3, 4, 6, generator=generator) * 2 - 1
+        mask = torch.rand(2, 5, 1, 4, 6, generator=generator)
+        blended = fn(foreground.clone(), mask.clone(), background.clone())
+        if not isinstance(blended, torch.Tensor) or blended.shape != foreground.shape:
+            shape = getattr(blended, "shape", type(blended).__name__)
+            return f"expected clips of shape {tuple(foreground.shape)}, got {shape}"
+        ones, zeros = torch.ones_like(mask), torch.zeros_like(mask)
+        if not torch.allclose(fn(foreground, ones, background), foreground):
+            return "a mask of 1 everywhere must give the foreground"
+        if not torch.allclose(
+            fn(foreground, zeros, background), background[:, None].expand_as(foreground)
+        ):
+            return "a mask of 0 must give the background, one image per clip, in every frame"
+        expected = mask * foreground + (1 - mask) * background[:, None]
+        if not torch.allclose(blended, expected, atol=1e-6):
+            return "between 0 and 1 the mask mixes the two: m·f + (1 - m)·b, pixel by pixel"
+        return None
+
+    return _run("two_stream_blend", check)

@@ -22,6 +22,10 @@ from pathlib import Path
 import nbformat
 
 KEY_FIGURE_TAG = "key-figure"
+SAMPLE_PICTURES = (
+    "samples.png",
+    "samples.gif",
+)  # a video notebook writes an animated GIF (and an MP4)
 
 
 @dataclass
@@ -84,7 +88,7 @@ def run_notebook(path: Path, out_dir: Path, profile: str, kernel: str) -> RunRes
     executed = out_dir / f"{name}.ipynb"
     output_dir = (out_dir / name).resolve()
     output_dir.mkdir(parents=True, exist_ok=True)
-    for stale in ("key_figure.png", "samples.png", "samples.safetensors"):
+    for stale in SAMPLE_PICTURES + ("key_figure.png", "samples.safetensors", "samples.mp4"):
         (output_dir / stale).unlink(missing_ok=True)  # never show a previous run's results
     start = time.perf_counter()
     ok, error = True, ""
@@ -112,8 +116,9 @@ def run_notebook(path: Path, out_dir: Path, profile: str, kernel: str) -> RunRes
         if figure is not None:
             (output_dir / "key_figure.png").write_bytes(figure)
             result.key_figure = f"{name}/key_figure.png"
-    if (output_dir / "samples.png").is_file():
-        result.samples = f"{name}/samples.png"
+    for picture in SAMPLE_PICTURES:
+        if (output_dir / picture).is_file():
+            result.samples = f"{name}/{picture}"
     return result
 
 
@@ -124,6 +129,9 @@ def write_index(results: list[RunResult], out_dir: Path, profile: str) -> Path:
         figure = f'<img src="{r.key_figure}" alt="key figure of {r.name}">' if r.key_figure else ""
         if r.samples:
             figure += f'<br><a href="{r.samples}">final samples</a>'
+            if r.samples.endswith(".gif"):
+                figure += f' <img src="{r.samples}" alt="samples of {r.name}">'
+                figure += f' <a href="{r.samples.removesuffix(".gif")}.mp4">(MP4)</a>'
         rows.append(
             f'<tr class="{"ok" if r.ok else "failed"}">'
             f'<td><a href="{r.name}.html">{r.name}</a></td>'

@@ -268,20 +268,14 @@ def train_judge(steps: int = 3000, seed: int = 0) -> tuple[DigitJudge, float]:
 
 def main() -> int:
     """Train the judge and ship it (``python -m course_utils.judge``)."""
-    import tempfile
-    from pathlib import Path
-
-    from .checkpoint import save_weights
-    from .shipped import ship
+    from .shipped import ship_modules
 
     judge, held_out = train_judge()
     print(f"held-out accuracy {held_out:.2%}")
     if held_out < 0.97:
         print("the judge must reach 97% on held-out digits: not shipped")
         return 1
-    with tempfile.TemporaryDirectory() as tmp:
-        weights = save_weights(Path(tmp) / "judge.safetensors", {"judge": judge})
-        print(f"shipped {ship(weights, JUDGE_NAME, 'python -m course_utils.judge')}")
+    ship_modules({"judge": judge}, JUDGE_NAME, "python -m course_utils.judge")
     return 0
 
 

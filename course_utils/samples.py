@@ -1,4 +1,4 @@
-"""A notebook's final samples: ``samples.safetensors`` plus a picture, in its ``OUTPUT_DIR``.
+"""A notebook's final samples: ``samples.safetensors`` and a picture or animation in ``OUTPUT_DIR``.
 
 Anyone can judge a model from these files without running its code; the gallery shows them.
 """
@@ -12,9 +12,30 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
-from ._checks import check_images, check_tensor
+from ._checks import check_images, check_positive_int, check_tensor
 from .checkpoint import atomic_write
 from .viz import save_grid
+
+
+def _images_and_labels(
+    images: torch.Tensor, labels: torch.Tensor | None
+) -> dict[str, torch.Tensor]:
+    """The tensors to save: ``images`` and, when given, ``labels`` with one per image."""
+    tensors = {"images": images.detach().float().cpu().contiguous()}
+    if labels is not None:
+        check_tensor(labels, "labels")
+        if labels.shape != images.shape[:1]:
+            raise ValueError(
+                f"labels: expected shape ({images.shape[0]},), got {tuple(labels.shape)}"
+            )
+        tensors["labels"] = labels.detach().cpu().contiguous()
+    return tensors
+
+
+def _write(output_dir: Path, tensors: dict[str, torch.Tensor]) -> Path:
+    path = output_dir / "samples.safetensors"
+    atomic_write(path, lambda tmp: save_file(tensors, str(tmp)))
+    return path
 
 
 def save_samples(
@@ -33,14 +54,7 @@ def save_samples(
     of an image-to-image model), saved beside ``images``.
     """
     check_images(images, "images")
-    tensors = {"images": images.detach().float().cpu().contiguous()}
-    if labels is not None:
-        check_tensor(labels, "labels")
-        if labels.shape != images.shape[:1]:
-            raise ValueError(
-                f"labels: expected shape ({images.shape[0]},), got {tuple(labels.shape)}"
-            )
-        tensors["labels"] = labels.detach().cpu().contiguous()
+    tensors = _images_and_labels(images, labels)
     for name, tensor in (conditions or {}).items():
         check_tensor(tensor, name)
         if name in tensors or len(tensor) != len(images):
@@ -49,10 +63,32 @@ def save_samples(
                 f"{'a taken name' if name in tensors else f'{len(tensor)} rows'}"
             )
         tensors[name] = tensor.detach().float().cpu().contiguous()
-    output_dir = Path(output_dir)
-    path = output_dir / "samples.safetensors"
-    atomic_write(path, lambda tmp: save_file(tensors, str(tmp)))
-    save_grid(tensors["images"], output_dir / "samples.png", nrow=nrow, title=title)
+    path = _write(Path(output_dir), tensors)
+    save_grid(tensors["images"], path.parent / "samples.png", nrow=nrow, title=title)
+    return path
+
+
+def save_video_samples(
+    output_dir: str | os.PathLike,
+    videos: torch.Tensor,
+    labels: torch.Tensor | None = None,
+    *,
+    nrow: int = 4,
+    shown: int = 16,
+    fps: int = 6,
+) -> Path:
+    """Write clips (N×T×C×H×W in [-1, 1]) and optional ``labels`` (N) to ``output_dir``.
+
+    Creates ``samples.safetensors`` (tensors ``images`` and ``labels``) and a grid of the first
+    ``shown`` clips as ``samples.gif`` and ``samples.mp4``.
+    """
+    from .video import save_clips
+
+    check_images(videos, "videos", ndim=5)
+    check_positive_int(shown, "shown")
+    tensors = _images_and_labels(videos, labels)
+    path = _write(Path(output_dir), tensors)
+    save_clips(tensors["images"][:shown], path.parent / "samples", nrow=nrow, fps=fps)
     return path
 
 

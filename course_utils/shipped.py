@@ -66,9 +66,14 @@ def shipped_path(name: str) -> Path:
     return path
 
 
-def load_shipped(name: str, modules: Mapping[str, torch.nn.Module]) -> None:
-    """Load shipped checkpoint ``name`` into ``modules`` after verifying its SHA-256."""
-    load_weights(shipped_path(name), modules)
+def load_shipped(
+    name: str, modules: Mapping[str, torch.nn.Module], *, subset: bool = False
+) -> None:
+    """Load shipped checkpoint ``name`` into ``modules`` after verifying its SHA-256.
+
+    ``subset=True`` loads some of the checkpoint's modules (see ``checkpoint.load_weights``).
+    """
+    load_weights(shipped_path(name), modules, subset=subset)
 
 
 def ship(source: str | os.PathLike, name: str, command: str) -> Path:
@@ -86,6 +91,18 @@ def ship(source: str | os.PathLike, name: str, command: str) -> Path:
     manifest[target.name] = {"sha256": sha256_of(target), "bytes": size, "command": command}
     text = json.dumps(dict(sorted(manifest.items())), indent=2) + "\n"
     atomic_write(MANIFEST, lambda tmp: tmp.write_text(text))
+    return target
+
+
+def ship_modules(modules: Mapping[str, torch.nn.Module], name: str, command: str) -> Path:
+    """Save ``modules`` as safetensors and ship them as ``name`` (a judge's last step)."""
+    import tempfile
+
+    from .checkpoint import save_weights
+
+    with tempfile.TemporaryDirectory() as tmp:
+        target = ship(save_weights(Path(tmp) / f"{name}.safetensors", modules), name, command)
+    print(f"shipped {target}")
     return target
 
 

@@ -123,6 +123,18 @@ def test_weights_that_do_not_fit_the_model_are_refused(tmp_path):
         load_weights(path, {"other": nn.Sequential()})
 
 
+def test_a_subset_of_the_modules_loads_only_when_asked(tmp_path):
+    first, second = nn.Linear(2, 2), nn.Linear(3, 3)
+    path = save_weights(tmp_path / "w.safetensors", {"first": first, "second": second})
+    fresh = nn.Linear(2, 2)
+    with pytest.raises(CheckpointError, match=r"\['second'\], which were not given"):
+        load_weights(path, {"first": fresh})
+    load_weights(path, {"first": fresh}, subset=True)
+    assert torch.equal(fresh.weight, first.weight)
+    with pytest.raises(CheckpointError, match="do not fit the model"):  # still strict per module
+        load_weights(path, {"first": nn.Linear(3, 3)}, subset=True)
+
+
 def test_missing_files_and_bad_arguments(tmp_path):
     model, _ = make_model_and_optimizer()
     with pytest.raises(CheckpointError, match="no training state"):

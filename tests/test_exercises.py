@@ -173,3 +173,13 @@ def test_x0_and_eps_from_v():
     )
     assert not exercises.check_x0_and_eps_from_v(lambda x_t, v, a, s: x_t)  # not a pair
     assert not exercises.check_x0_and_eps_from_v(not_attempted)
+
+
+def test_two_stream_blend():
+    assert exercises.check_two_stream_blend(lambda f, m, b: m * f + (1 - m) * b[:, None])
+    assert not exercises.check_two_stream_blend(lambda f, m, b: m * f + (1 - m) * b)  # no time axis
+    assert not exercises.check_two_stream_blend(lambda f, m, b: f)  # ignores the mask
+    assert not exercises.check_two_stream_blend(  # the mask's roles swapped
+        lambda f, m, b: (1 - m) * f + m * b[:, None]
+    )
+    assert not exercises.check_two_stream_blend(not_attempted)

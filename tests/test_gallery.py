@@ -25,9 +25,15 @@ def test_gallery_reports_each_notebook_and_fails_on_a_failing_one(tmp_path):
         "save_samples(OUTPUT_DIR, torch.zeros(4, 1, 8, 8))",
     )
     write_notebook(bad, "x = 1", "raise ValueError('broken on purpose')", "print('never reached')")
+    video = tmp_path / "03_video.ipynb"
+    write_notebook(
+        video,
+        "import torch\nfrom course_utils.samples import save_video_samples\n"
+        "save_video_samples(OUTPUT_DIR, torch.zeros(2, 3, 3, 8, 8))",
+    )
     out = tmp_path / "build"
 
-    assert main([str(good), str(bad), "--out", str(out), "--profile", "quick"]) == 1
+    assert main([str(good), str(bad), str(video), "--out", str(out), "--profile", "quick"]) == 1
 
     index = (out / "index.html").read_text()
     assert 'href="01_good.html"' in index and 'href="02_bad.html"' in index
@@ -35,9 +41,11 @@ def test_gallery_reports_each_notebook_and_fails_on_a_failing_one(tmp_path):
     assert (
         "FAILED, code cell 3 (raise ValueError(&#x27;broken on purpose&#x27;)): ValueError" in index
     )
-    assert "1 of 2 notebooks passed" in index
+    assert "2 of 3 notebooks passed" in index
     assert (out / "01_good" / "key_figure.png").read_bytes().startswith(b"\x89PNG")
     assert 'href="01_good/samples.png"' in index and "02_bad/samples" not in index
+    # A video notebook's samples are shown as their animated GIF, with a link to the MP4.
+    assert '<img src="03_video/samples.gif"' in index and 'href="03_video/samples.mp4"' in index
     executed = nbformat.read(out / "01_good.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
     assert "quick" in printed and str(out / "01_good") in printed  # parameters were injected

@@ -100,3 +100,24 @@ def test_live_plot_draws_a_custom_figure():
     assert drawn == [10, 20] and live.figure is not None
     with pytest.raises(TypeError, match="draw"):
         LivePlot(10, draw="not a function")
+
+
+def test_video_samples_write_clips_gif_and_mp4(tmp_path):
+    from course_utils.samples import save_video_samples
+    from course_utils.video import video_grid
+
+    videos = torch.rand(5, 4, 3, 6, 6) * 2 - 1
+    labels = torch.arange(5)
+    save_video_samples(tmp_path, videos, labels, nrow=2)
+    loaded = load_samples(tmp_path)
+    assert torch.equal(loaded["images"], videos) and torch.equal(loaded["labels"], labels)
+    with Image.open(tmp_path / "samples.gif") as gif:
+        assert gif.n_frames == 4
+    mp4 = (tmp_path / "samples.mp4").read_bytes()
+    assert len(mp4) > 100 and mp4[4:8] == b"ftyp"  # an MP4 container
+    grid = video_grid(videos, nrow=2)  # 3 rows × 2 columns of 6×6 frames with 1-pixel borders
+    assert grid.shape == (4, 3, 3 * 7 + 1, 2 * 7 + 1)
+    with pytest.raises(ValueError, match="N×T×C×H×W"):
+        save_video_samples(tmp_path, videos[0], labels)
+    with pytest.raises(ValueError, match=r"labels: expected shape \(5,\)"):
+        save_video_samples(tmp_path, videos, labels[:4])

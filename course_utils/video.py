@@ -1,0 +1,195 @@
+"""Videos: grids of clips as animations, GIF and MP4 files, and ground-truth measures of motion.
+
+Clips are N×T×C×H×W tensors in [-1, 1].  The measures read a sprite clip the way
+``course_utils.data.make_sprite_clips`` draws it, a saturated sprite on black or on a grey
+texture, so they apply to real and generated clips alike:
+
+* ``sprite_masks``: where a clip is coloured (the sprite), from its saturation.
+* ``flicker``: mean |x_t - x_{t-1}|, how much a clip changes from frame to frame.
+* ``background_change``: the same, only where neither frame shows the sprite.
+* ``motion_measures``: the sprite's trajectory (centroid of its mask) against the action label:
+  direction, speed, smoothness and constancy of the content.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ._checks import check_images, check_positive_int, check_tensor
+from .data import ACTION_DIRECTIONS
+from .viz import make_grid, save_gif, show_video
+
+SATURATION_THRESHOLD = 0.3  # in [0, 1] units: grey is 0, a sprite at least 0.64
+
+
+def _check_clips(videos: object, name: str = "videos") -> torch.Tensor:
+    return check_images(videos, name, ndim=5)
+
+
+def video_grid(videos: torch.Tensor, nrow: int | None = None) -> torch.Tensor:
+    """N×T×C×H×W clips → one T×C×H'×W' clip of their grid (frame t shows every clip's frame t)."""
+    videos = _check_clips(videos)
+    frames = [make_grid(videos[:, t], nrow=nrow) for t in range(videos.shape[1])]
+    grid = torch.from_numpy(np.stack(frames)).float() * 2 - 1  # (T, H', W'[, 3]) in [-1, 1]
+    return grid.permute(0, 3, 1, 2) if grid.ndim == 4 else grid.unsqueeze(1)
+
+
+def show_clips(videos: torch.Tensor, nrow: int | None = None, *, fps: int = 6, scale: float = 4.0):
+    """A grid of clips as one inline animation."""
+    return show_video(video_grid(videos, nrow), fps=fps, scale=scale)
+
+
+def save_mp4(
+    frames: torch.Tensor, path: str | os.PathLike, *, fps: int = 6, scale: int = 4
+) -> Path:
+    """Save a T×C×H×W clip (in [-1, 1]) as an H.264 MP4, with the ffmpeg of imageio-ffmpeg."""
+    import imageio_ffmpeg
+
+    frames = check_images(frames, "frames")
+    check_positive_int(fps, "fps")
+    check_positive_int(scale, "scale")
+    pixels = ((frames.detach().float().cpu().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+    pixels = pixels.expand(-1, 3, -1, -1) if pixels.shape[1] == 1 else pixels
+    # Nearest-neighbour enlargement, padded to even sides (H.264 in yuv420p needs them).
+    pixels = pixels.repeat_interleave(scale, 2).repeat_interleave(scale, 3)
+    height, width = pixels.shape[2] + pixels.shape[2] % 2, pixels.shape[3] + pixels.shape[3] % 2
+    pixels = torch.nn.functional.pad(
+        pixels, (0, width - pixels.shape[3], 0, height - pixels.shape[2])
+    )
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = imageio_ffmpeg.write_frames(
+        str(path), (width, height), fps=fps, macro_block_size=1, quality=8
+    )
+    writer.send(None)  # start ffmpeg
+    for frame in pixels.permute(0, 2, 3, 1).numpy():
+        writer.send(np.ascontiguousarray(frame))
+    writer.close()
+    return path
+
+
+def save_clips(
+    videos: torch.Tensor, path: str | os.PathLike, nrow: int | None = None, *, fps: int = 6
+) -> tuple[Path, Path]:
+    """Write a grid of clips as ``path`` with suffix .gif and .mp4; returns both paths."""
+    grid = video_grid(videos, nrow)
+    path = Path(path)
+    return save_gif(grid, path.with_suffix(".gif"), fps=fps), save_mp4(
+        grid, path.with_suffix(".mp4"), fps=fps
+    )
+
+
+def sprite_masks(videos: torch.Tensor) -> torch.Tensor:
+    """N×T×1×H×W, 1.0 where a clip is saturated (the sprite), 0.0 on grey or black."""
+    videos = _check_clips(videos)
+    if videos.shape[2] != 3:
+        raise ValueError(f"videos: expected colour clips (3 channels), got {tuple(videos.shape)}")
+    saturation = (videos.amax(2, keepdim=True) - videos.amin(2, keepdim=True)) / 2
+    return (saturation > SATURATION_THRESHOLD).float()
+
+
+def mask_iou(predicted: torch.Tensor, target: torch.Tensor) -> float:
+    """Intersection over union of two masks (values above 0.5 count as inside).
+
+    Two empty masks give 0: a model that draws no sprite has found none.
+    """
+    check_tensor(predicted, "predicted")
+    check_tensor(target, "target")
+    if predicted.shape != target.shape:
+        raise ValueError(f"expected masks of one shape, got {predicted.shape} and {target.shape}")
+    a, b = predicted > 0.5, target > 0.5
+    union = (a | b).sum().item()
+    return (a & b).sum().item() / union if union else 0.0
+
+
+def flicker(videos: torch.Tensor) -> float:
+    """Mean |x_t - x_{t-1}| over every pixel and pair of neighbouring frames."""
+    videos = _check_clips(videos)
+    return (videos[:, 1:] - videos[:, :-1]).abs().mean().item()
+
+
+def background_change(videos: torch.Tensor) -> float:
+    """Mean |x_t - x_{t-1}| where neither frame shows a sprite: 0 for a still background."""
+    videos = _check_clips(videos)
+    masks = sprite_masks(videos)
+    background = (1 - masks[:, 1:]) * (1 - masks[:, :-1])  # (N, T-1, 1, H, W)
+    change = (videos[:, 1:] - videos[:, :-1]).abs().mean(2, keepdim=True)
+    return ((change * background).sum() / background.sum().clamp(min=1)).item()
+
+
+@dataclass
+class MotionMeasures:
+    """How a set of sprite clips moves, measured on each clip's sprite mask.
+
+    ``direction_accuracy``: share of clips whose mean velocity points in the labelled direction.
+    ``speed``: mean distance the centroid moves per frame (pixels).
+    ``jerk``: mean |second difference| of the centroid (pixels per frame²): 0 for uniform motion.
+    ``area_change``: mean relative change of the sprite's area from frame to frame (its content).
+    ``visible``: share of frames with a sprite at all.
+    """
+
+    direction_accuracy: float
+    speed: float
+    jerk: float
+    area_change: float
+    visible: float
+
+    def line(self, name: str) -> str:
+        return (
+            f"{name:>28} | {self.direction_accuracy:9.1%} | {self.speed:5.2f} | {self.jerk:5.2f} | "
+            f"{self.area_change:11.1%} | {self.visible:7.1%}"
+        )
+
+    @staticmethod
+    def header() -> str:
+        return (
+            f"{'':>28} | direction | speed |  jerk | area change | visible\n"
+            f"{'':>28} | (labelled)| px/fr | px/fr²| per frame   | frames"
+        )
+
+
+def motion_measures(videos: torch.Tensor, actions: torch.Tensor) -> MotionMeasures:
+    """Trajectory of each clip's sprite against its action label (see ``MotionMeasures``)."""
+    masks = sprite_masks(videos)[:, :, 0]  # (N, T, H, W)
+    actions = check_tensor(actions, "actions").cpu()
+    if actions.shape != videos.shape[:1]:
+        raise ValueError(f"actions: expected shape ({len(videos)},), got {tuple(actions.shape)}")
+    height, width = masks.shape[-2:]
+    yy, xx = torch.meshgrid(
+        torch.arange(height, dtype=torch.float32) + 0.5,
+        torch.arange(width, dtype=torch.float32) + 0.5,
+        indexing="ij",
+    )
+    area = masks.sum((2, 3))  # (N, T)
+    visible = area > 0
+    safe_area = area.clamp(min=1)
+    centroid = torch.stack(
+        [(masks * yy).sum((2, 3)) / safe_area, (masks * xx).sum((2, 3)) / safe_area], -1
+    )  # (N, T, 2)
+    velocity = centroid[:, 1:] - centroid[:, :-1]
+    both = visible[:, 1:] & visible[:, :-1]  # a step counts only where both frames show a sprite
+    mean_velocity = (velocity * both[..., None]).sum(1) / both.sum(1, keepdim=True).clamp(min=1)
+    direction = ACTION_DIRECTIONS[actions]  # (N, 2)
+    # The labelled direction must be the mean velocity's dominant one (sign and axis).
+    along = (mean_velocity * direction).sum(1)
+    across = (mean_velocity * direction.flip(1)).abs().sum(1)
+    correct = (along > 0) & (along > across) & both.any(1)
+    acceleration = velocity[:, 1:] - velocity[:, :-1]
+    all_three = visible[:, 2:] & visible[:, 1:-1] & visible[:, :-2]
+    area_change = (area[:, 1:] - area[:, :-1]).abs() / torch.maximum(area[:, 1:], area[:, :-1])
+
+    def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> float:
+        return (values * mask).sum().item() / max(mask.sum().item(), 1)
+
+    return MotionMeasures(
+        direction_accuracy=correct.float().mean().item(),
+        speed=masked_mean(velocity.norm(dim=-1), both),
+        jerk=masked_mean(acceleration.norm(dim=-1), all_three),
+        area_change=masked_mean(area_change.nan_to_num(0.0), both),
+        visible=visible.float().mean().item(),
+    )

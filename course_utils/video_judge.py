@@ -1,0 +1,249 @@
+"""The course's judge of generated sprite clips: a small 3-D CNN and its features.
+
+The video counterpart of ``course_utils.judge``, with the same two measures:
+
+* **action accuracy**: does the judge see the clip's sprite move in the direction it was asked
+  for?  This is MoCoGAN's motion-control score.  A generator that repeats one good clip per
+  action scores perfectly.
+* **video Fréchet distance** between generated and real held-out clips in the judge's 128-d
+  features (the FVD recipe with this judge in place of an I3D network), which sees that collapse.
+
+``compare_with_references`` prints both beside the floor (real vs real) and a collapsed
+reference (one real clip per action, repeated).  The judge sees 8×3×32×32 clips from
+``make_sprite_clips`` on every kind of background; it is trained on seeds that the
+notebooks never use by ``python -m course_utils.video_judge`` and ships as
+``data/checkpoints/video_judge.safetensors``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ._checks import check_images, check_positive_int, check_tensor
+from .data import ACTIONS, BACKGROUNDS, SHAPES, SpriteClips, make_sprite_clips
+from .device import eval_mode
+
+JUDGE_NAME = "video_judge"
+CLIP_SHAPE = (8, 3, 32, 32)  # T, C, H, W
+FEATURES = 128
+TRAIN_SEED = 1_000_000  # the judge's own clips; notebooks draw theirs from small seeds
+HELDOUT_SEED = 2_000_000
+
+
+class VideoJudge(nn.Module):
+    """3-D convolutions over (time, height, width) → 128 features → action and shape logits."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv3d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool3d((1, 2, 2)),  # (N,16,8,16,16)
+            nn.Conv3d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool3d(2),         # (N,32,4,8,8)
+            nn.Conv3d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool3d(2),         # (N,64,2,4,4)
+            nn.Flatten(), nn.Linear(64 * 2 * 4 * 4, FEATURES), nn.ReLU(),         # (N,128)
+        )  # fmt: skip
+        self.action_head = nn.Linear(FEATURES, len(ACTIONS))
+        self.shape_head = nn.Linear(FEATURES, len(SHAPES))
+
+    def features(self, videos: torch.Tensor) -> torch.Tensor:
+        return self.body(videos.transpose(1, 2))  # N×T×C×H×W → N×C×T×H×W for Conv3d
+
+    def forward(self, videos: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        features = self.features(videos)
+        return self.action_head(features), self.shape_head(features)
+
+
+def _check_sprite_clips(videos: object, name: str) -> torch.Tensor:
+    videos = check_images(videos, name, ndim=5)
+    if tuple(videos.shape[1:]) != CLIP_SHAPE:
+        shape = "×".join(map(str, CLIP_SHAPE))
+        raise ValueError(f"{name}: expected N×{shape} clips, got shape {tuple(videos.shape)}")
+    return videos
+
+
+def load_video_judge(device: torch.device | str = "cpu") -> VideoJudge:
+    """The shipped judge, verified against the manifest, in eval mode on ``device``."""
+    from .shipped import load_shipped
+
+    judge = VideoJudge()
+    load_shipped(JUDGE_NAME, {"judge": judge})
+    return judge.to(device).eval()
+
+
+def heldout_clips(n: int = 300) -> SpriteClips:
+    """Real clips the judge never saw, on each kind of background in turn."""
+    check_positive_int(n, "n", minimum=len(BACKGROUNDS))
+    kinds = [
+        make_sprite_clips(n // len(BACKGROUNDS), background=kind, seed=HELDOUT_SEED + i)
+        for i, kind in enumerate(BACKGROUNDS)
+    ]
+    columns = zip(*(vars(k).values() for k in kinds), strict=True)
+    return SpriteClips(*(torch.cat(fields) for fields in columns))
+
+
+def _features(judge: VideoJudge, videos: torch.Tensor) -> torch.Tensor:
+    device = next(judge.parameters()).device
+    with eval_mode(judge), torch.no_grad():
+        return torch.cat([judge.features(b.to(device).float()).cpu() for b in videos.split(200)])
+
+
+def predict_actions(judge: VideoJudge, videos: torch.Tensor) -> torch.Tensor:
+    """The judge's action for each clip (N), an index into ``ACTIONS``."""
+    videos = _check_sprite_clips(videos, "videos")
+    return (
+        judge.action_head(_features(judge, videos).to(next(judge.parameters()).device))
+        .argmax(1)
+        .cpu()
+    )
+
+
+def action_accuracy(judge: VideoJudge, videos: torch.Tensor, actions: torch.Tensor) -> float:
+    """Share of clips whose action the judge recognises as the requested one."""
+    actions = check_tensor(actions, "actions").cpu()
+    if actions.shape != videos.shape[:1]:
+        raise ValueError(f"actions: expected shape ({len(videos)},), got {tuple(actions.shape)}")
+    return (predict_actions(judge, videos) == actions).float().mean().item()
+
+
+def frechet_from_features(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Fréchet distance between Gaussians fitted to two feature sets (N×D each, N ≥ 2)."""
+    from scipy import linalg
+
+    for name, x in (("a", a), ("b", b)):
+        if x.ndim != 2 or len(x) < 2:
+            raise ValueError(f"{name}: expected at least 2 feature rows, got {tuple(x.shape)}")
+    a64, b64 = a.double().numpy(), b.double().numpy()
+    mean_a, mean_b = a64.mean(0), b64.mean(0)
+    cov_a, cov_b = np.cov(a64, rowvar=False), np.cov(b64, rowvar=False)
+    root = linalg.sqrtm(cov_a @ cov_b)
+    root = root.real if np.iscomplexobj(root) else root
+    return float(((mean_a - mean_b) ** 2).sum() + np.trace(cov_a + cov_b - 2 * root))
+
+
+def frechet_distance(judge: VideoJudge, videos: torch.Tensor, reference: torch.Tensor) -> float:
+    """Video Fréchet distance between two sets of clips in the judge's features."""
+    videos = _check_sprite_clips(videos, "videos")
+    reference = _check_sprite_clips(reference, "reference")
+    return frechet_from_features(_features(judge, videos), _features(judge, reference))
+
+
+def collapsed_clips(clips: SpriteClips, per_action: int, *, seed: int = 0) -> SpriteClips:
+    """A perfectly collapsed "generator": one real clip per action, ``per_action`` times over."""
+    check_positive_int(per_action, "per_action")
+    generator = torch.Generator().manual_seed(seed)
+    chosen = []
+    for action in range(len(ACTIONS)):
+        members = (clips.actions == action).nonzero().flatten()
+        if len(members) == 0:
+            raise ValueError(f"clips: no clip of action {ACTIONS[action]!r} to repeat")
+        chosen.append(members[torch.randint(len(members), (1,), generator=generator)])
+    index = torch.cat(chosen).repeat_interleave(per_action)
+    return SpriteClips(*(field[index] for field in vars(clips).values()))
+
+
+@dataclass
+class VideoReport:
+    """One row of the table: action accuracy and video Fréchet distance."""
+
+    name: str
+    accuracy: float
+    distance: float
+
+    def line(self, collapsed_distance: float) -> str:
+        return (
+            f"{self.name:>34} | {self.accuracy:8.1%} | {self.distance:8.2f} "
+            f"{self.distance / collapsed_distance:6.2f}×"
+        )
+
+
+def compare_with_references(
+    judge: VideoJudge,
+    generated: Mapping[str, tuple[torch.Tensor, torch.Tensor]],
+    real: SpriteClips,
+    *,
+    seed: int = 0,
+) -> dict[str, VideoReport]:
+    """Grade sets of generated clips beside real clips (the floor) and the collapsed reference.
+
+    ``generated`` maps a row name to (clips, actions).  ``real`` holds real clips drawn like the
+    training clips but never trained on: its second half is the reference of every distance, its
+    first half the floor and the source of the collapsed reference.  Prints the table and returns
+    its rows keyed ``"real"``, ``"collapsed"`` and each given name.
+    """
+    if not generated:
+        raise ValueError("generated: expected at least one {name: (clips, actions)}, got none")
+    if len(real) < 4:
+        raise ValueError(f"real: expected at least 4 clips, got {len(real)}")
+    half = len(real) // 2
+    floor_clips, reference = real.videos[:half], real.videos[half:]
+    collapsed = collapsed_clips(
+        SpriteClips(*(field[:half] for field in vars(real).values())),
+        max(1, half // len(ACTIONS)),
+        seed=seed,
+    )
+    table = {
+        "real": ("real clips (floor)", floor_clips, real.actions[:half]),
+        **{
+            name: (name, clips.detach().float().cpu(), actions)
+            for name, (clips, actions) in generated.items()
+        },
+        "collapsed": ("collapsed: 1 real clip per action", collapsed.videos, collapsed.actions),
+    }
+    reference_features = _features(judge, _check_sprite_clips(reference, "reference"))
+    rows = {}
+    for key, (row_name, clips, actions) in table.items():
+        distance = frechet_from_features(
+            _features(judge, _check_sprite_clips(clips, row_name)), reference_features
+        )
+        rows[key] = VideoReport(row_name, action_accuracy(judge, clips, actions), distance)
+    print(f"{'':>34} | accuracy | video Fréchet distance to real clips (× collapsed)")
+    for row in rows.values():
+        print(row.line(rows["collapsed"].distance))
+    return rows
+
+
+def train_video_judge(steps: int = 600, seed: int = 0) -> tuple[VideoJudge, float]:
+    """Train the judge on fresh procedural clips; return it and its held-out action accuracy."""
+    from tqdm.auto import tqdm
+
+    torch.manual_seed(seed)
+    judge = VideoJudge()
+    optimizer = torch.optim.Adam(judge.parameters(), lr=1e-3)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=2e-3, total_steps=steps)
+    for step in tqdm(range(steps), desc="video judge"):
+        background = BACKGROUNDS[step % len(BACKGROUNDS)]
+        clips = make_sprite_clips(32, background=background, seed=TRAIN_SEED + step)
+        action_logits, shape_logits = judge(clips.videos)
+        loss = F.cross_entropy(action_logits, clips.actions) + F.cross_entropy(
+            shape_logits, clips.shapes
+        )
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+    judge.eval()
+    held_out = heldout_clips()
+    return judge, action_accuracy(judge, held_out.videos, held_out.actions)
+
+
+def main() -> int:
+    """Train the judge and ship it (``python -m course_utils.video_judge``)."""
+    from .shipped import ship_modules
+
+    judge, held_out = train_video_judge()
+    print(f"held-out action accuracy {held_out:.2%}")
+    if held_out < 0.98:
+        print("the judge must reach 98% on held-out clips: not shipped")
+        return 1
+    ship_modules({"judge": judge}, JUDGE_NAME, "python -m course_utils.video_judge")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""Procedural sprite clips and the ground-truth measures of motion that read them."""
+
+import pytest
+import torch
+
+from course_utils.data import ACTION_DIRECTIONS, ACTIONS, make_sprite_clips
+from course_utils.video import (
+    background_change,
+    flicker,
+    mask_iou,
+    motion_measures,
+    sprite_masks,
+)
+
+
+@pytest.fixture(scope="module")
+def clips():
+    return make_sprite_clips(200, background="texture", seed=3)
+
+
+def test_clips_have_the_documented_layout_and_are_seeded(clips):
+    assert clips.videos.shape == (200, 8, 3, 32, 32)
+    assert clips.masks.shape == (200, 8, 1, 32, 32)
+    assert clips.positions.shape == (200, 8, 2) and clips.backgrounds.shape == (200, 3, 32, 32)
+    assert clips.videos.min() >= -1 and clips.videos.max() <= 1 and len(clips) == 200
+    assert set(clips.actions.tolist()) == set(range(len(ACTIONS)))
+    again = make_sprite_clips(200, background="texture", seed=3)
+    assert torch.equal(again.videos, clips.videos) and torch.equal(again.actions, clips.actions)
+    assert not torch.equal(
+        make_sprite_clips(200, background="texture", seed=4).videos, clips.videos
+    )
+
+
+def test_sprites_move_in_the_labelled_direction_at_their_speed_inside_the_frame(clips):
+    steps = clips.positions[:, 1:] - clips.positions[:, :-1]  # (N, T-1, 2)
+    expected = ACTION_DIRECTIONS[clips.actions][:, None] * clips.speeds[:, None, None]
+    assert torch.allclose(steps, expected.expand_as(steps), atol=1e-4)
+    assert clips.positions.min() > 0 and clips.positions.max() < 32
+    assert (clips.masks.sum((2, 3, 4)) > 0).all()  # the sprite is visible in every frame
+
+
+def test_the_background_is_still_and_shows_where_the_sprite_is_not(clips):
+    # A pixel two pixels or more away from the sprite's mask shows the background, unchanged.
+    near = torch.nn.functional.max_pool2d(clips.masks.flatten(0, 1), 5, 1, 2).view_as(clips.masks)
+    away = (near == 0).expand_as(clips.videos)
+    difference = (clips.videos - clips.backgrounds[:, None]).abs()
+    assert difference.masked_select(away).max() < 1e-5
+    black = make_sprite_clips(20, seed=1)
+    assert (black.backgrounds == -1).all()
+
+
+def test_colour_masks_recover_the_true_masks(clips):
+    assert mask_iou(sprite_masks(clips.videos), clips.masks) > 0.9
+
+
+def test_measures_tell_real_motion_from_shuffled_frames(clips):
+    real = motion_measures(clips.videos, clips.actions)
+    assert real.direction_accuracy == 1.0 and 1.0 <= real.speed <= 2.0
+    assert real.jerk < 0.5 and real.area_change < 0.1 and real.visible == 1.0
+    # Frames drawn from different clips: the "video" of a frame-by-frame generator.
+    shuffled = clips.videos[torch.randint(0, 200, (200, 8)), torch.arange(8)]
+    broken = motion_measures(shuffled, clips.actions)
+    assert broken.direction_accuracy < 0.5 and broken.jerk > 5 * real.jerk
+    assert flicker(shuffled) > 3 * flicker(clips.videos)
+    assert background_change(shuffled) > 10 * background_change(clips.videos)
+    assert background_change(clips.videos) < 0.01  # only the sprites' anti-aliased edges
+
+
+def test_mask_iou_counts_a_missing_sprite_as_a_miss():
+    empty = torch.zeros(2, 3, 1, 4, 4)
+    assert mask_iou(empty, empty) == 0.0
+    full = torch.ones(2, 3, 1, 4, 4)
+    assert mask_iou(full, full) == 1.0
+    with pytest.raises(ValueError, match="one shape"):
+        mask_iou(full, torch.ones(2, 3, 1, 4, 5))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"n": 0}, "n"),
+        ({"n": 2, "frames": 1}, "frames"),
+        ({"n": 2, "size": 8}, "size"),
+        ({"n": 2, "speed": (2.0, 1.0)}, "speed"),
+        ({"n": 2, "frames": 16, "speed": (3.0, 4.0)}, "leaves"),
+    ],
+)
+def test_bad_arguments_raise_clear_errors(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make_sprite_clips(**kwargs)
+
+
+def test_measures_reject_images_that_are_not_clips():
+    with pytest.raises(ValueError, match="N×T×C×H×W"):
+        flicker(torch.zeros(2, 3, 8, 8))
+    with pytest.raises(ValueError, match="colour"):
+        sprite_masks(torch.zeros(2, 4, 1, 8, 8))
+    with pytest.raises(ValueError, match="actions"):
+        motion_measures(torch.zeros(2, 4, 3, 8, 8), torch.zeros(3, dtype=torch.long))

@@ -1,0 +1,81 @@
+"""The video judge: recognises actions on held-out clips, and its distance sees collapse."""
+
+import pytest
+import torch
+
+from course_utils.data import make_sprite_clips
+from course_utils.video_judge import (
+    action_accuracy,
+    collapsed_clips,
+    compare_with_references,
+    frechet_distance,
+    frechet_from_features,
+    heldout_clips,
+    load_video_judge,
+)
+
+
+@pytest.fixture(scope="module")
+def judge():
+    return load_video_judge()
+
+
+@pytest.fixture(scope="module")
+def real():
+    return heldout_clips(400)
+
+
+def test_held_out_action_accuracy_is_at_least_98_percent(judge, real):
+    assert action_accuracy(judge, real.videos, real.actions) >= 0.98
+
+
+def test_distance_ranks_real_clips_first_and_noise_last(judge, real):
+    reference, others = real.videos[::2], real.videos[1::2]
+    good = make_sprite_clips(200, seed=7).videos
+    frozen = others[:, :1].expand(-1, 8, -1, -1, -1)  # the first frame held: no motion at all
+    collapsed = collapsed_clips(heldout_clips(400), 50).videos
+    noise = torch.rand(200, 8, 3, 32, 32, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    real_d, frozen_d, collapsed_d, noise_d = (
+        frechet_distance(judge, x, reference) for x in (others, frozen, collapsed, noise)
+    )
+    # Clips without motion and clips without variety are both far from real, noise farthest.
+    assert real_d < 0.1 * min(frozen_d, collapsed_d) and max(frozen_d, collapsed_d) < noise_d
+    assert frechet_distance(judge, good, reference) < 0.2 * collapsed_d
+    # Accuracy cannot see the collapse: each repeated clip is a real, correctly moving one.
+    collapsed_set = collapsed_clips(real, 50)
+    assert action_accuracy(judge, collapsed_set.videos, collapsed_set.actions) >= 0.95
+
+
+def test_collapsed_clips_repeat_one_clip_per_action(real):
+    collapsed = collapsed_clips(real, 3)
+    assert collapsed.actions.tolist() == [a for a in range(4) for _ in range(3)]
+    assert len(torch.unique(collapsed.videos.flatten(1), dim=0)) == 4
+
+
+def test_frechet_from_features_is_zero_for_identical_sets_and_grows_with_a_shift():
+    features = torch.randn(500, 4, generator=torch.Generator().manual_seed(1))
+    assert frechet_from_features(features, features) == pytest.approx(0.0, abs=1e-6)
+    assert frechet_from_features(features + 2.0, features) == pytest.approx(16.0, rel=1e-3)
+    with pytest.raises(ValueError, match="at least 2"):
+        frechet_from_features(features[:1], features)
+
+
+def test_compare_with_references_prints_and_ranks(judge, capsys):
+    real = make_sprite_clips(200, seed=11)
+    samples = make_sprite_clips(100, seed=12)
+    rows = compare_with_references(
+        judge, {"real as samples": (samples.videos, samples.actions)}, real
+    )
+    assert list(rows) == ["real", "real as samples", "collapsed"]
+    assert rows["real as samples"].distance < 0.5 * rows["collapsed"].distance
+    assert rows["collapsed"].accuracy >= 0.95
+    assert "video Fréchet distance" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="at least one"):
+        compare_with_references(judge, {}, real)
+
+
+def test_bad_inputs_raise_clear_errors(judge):
+    with pytest.raises(ValueError, match="8×3×32×32"):
+        frechet_distance(judge, torch.zeros(4, 8, 3, 16, 16), torch.zeros(4, 8, 3, 32, 32))
+    with pytest.raises(ValueError, match="actions"):
+        action_accuracy(judge, torch.zeros(4, 8, 3, 32, 32), torch.zeros(3, dtype=torch.long))
