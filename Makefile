@@ -6,7 +6,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test test-browser browser-packages checkpoints bench lab clean
+.PHONY: install run test test-fast test-seeds test-browser browser-packages checkpoints bench lab clean
 
 # Install once; a second call only checks the stamp (re-installs when requirements change).
 $(INSTALLED): requirements.txt pyproject.toml
@@ -25,6 +25,18 @@ run: $(INSTALLED)
 # Unit tests, static notebook checks, ruff, and every notebook under nbval in the quick profile.
 test: $(INSTALLED)
 	COURSE_PROFILE=$(PROFILE) $(PY) -m pytest
+
+# For contributors: unit tests, static checks, lint, the mutation test's tags and the pretrained
+# profile; no quick-profile notebook runs and no mutation runs.
+test-fast: $(INSTALLED)
+	COURSE_PROFILE=$(PROFILE) $(PY) -m pytest tests -k "not fail_without_training"
+
+# For maintainers (slow, not in CI): every notebook's checks at several seeds, with the spread of
+# each printed number, e.g. `make test-seeds SEEDS="0 1 2" NOTEBOOKS=notebooks/05_conditional_gan.ipynb`.
+SEEDS ?= 0 1 2 3 4
+NOTEBOOKS ?= notebooks/*.ipynb
+test-seeds: $(INSTALLED)
+	$(PY) tests/seed_sweep.py --seeds $(SEEDS) --profile $(PROFILE) $(NOTEBOOKS)
 
 # JupyterLab in headless Chromium: every notebook with widgets runs all its cells, and its widgets
 # are moved and must redraw (tests/browser).  The one target that may need root: it installs

@@ -9,9 +9,29 @@ the checks test properties an answer must have.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 
 import torch
+
+
+class _ForbiddenCall(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _forbidden(module: object, name: str) -> Iterator[None]:
+    """While active, calling ``module.name`` fails: the exercise is to write it, not to call it."""
+    original = getattr(module, name)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise _ForbiddenCall(f"write it yourself instead of calling {name}")
+
+    setattr(module, name, refuse)
+    try:
+        yield
+    finally:
+        setattr(module, name, original)
 
 
 def _run(name: str, check: Callable[[], str | None]) -> bool:
@@ -20,6 +40,9 @@ def _run(name: str, check: Callable[[], str | None]) -> bool:
         problem = check()
     except NotImplementedError:
         print(f"{name}: not attempted yet (replace the `raise NotImplementedError`)")
+        return False
+    except _ForbiddenCall as error:
+        print(f"{name}: not yet ✗ {error}")
         return False
     except Exception as error:  # the student's code failed: show why, do not stop the notebook
         print(f"{name}: your function raised {type(error).__name__}: {error}")
@@ -281,7 +304,16 @@ def check_within_class_variety(fn: Callable[[torch.Tensor, torch.Tensor], object
             pooled = (features - features.mean(0)).pow(2).sum(1).mean()
             if abs(answer - float(pooled)) < 1e-6 * float(pooled):
                 return "subtract each class's own mean, not the mean of all features"
-            return f"expected {float(expected):.4f}, got {answer:.4f}"
+            if abs(answer - float(expected) * 20 / 19) < 1e-6 * float(expected):
+                return (
+                    "close: this divides each class's squared distances by one less than the "
+                    "number of vectors (torch.var's default); a mean divides by the number itself"
+                )
+            return (
+                "not the mean squared distance to each class's own mean, averaged over the "
+                "classes: for one class, sum the squared differences over the features, then "
+                "average over the vectors of the class"
+            )
         repeated = features[labels * 20]  # every member of a class is the same vector
         if abs(float(fn(repeated, labels))) > 1e-9:  # type: ignore[arg-type]
             return "a collapsed set (one vector repeated per class) must have variety 0"
@@ -298,20 +330,25 @@ def check_pixel_shuffle(fn: Callable[[torch.Tensor, int], torch.Tensor]) -> bool
     """Exercise (07): rearrange N×(C·r²)×H×W into N×C×(H·r)×(W·r), as ``nn.PixelShuffle``."""
 
     def check() -> str | None:
+        if fn in (torch.nn.functional.pixel_shuffle, torch.pixel_shuffle):
+            return "write it yourself instead of passing torch's pixel_shuffle"
         generator = torch.Generator().manual_seed(7)
         for shape, factor in (((2, 4, 3, 5), 2), ((1, 18, 2, 2), 3), ((3, 16, 1, 4), 4)):
             x = torch.randn(shape, generator=generator)
-            out = fn(x.clone(), factor)
+            expected = torch.nn.functional.pixel_shuffle(x, factor)
+            with _forbidden(torch.nn.functional, "pixel_shuffle"):
+                with _forbidden(torch, "pixel_shuffle"):
+                    out = fn(x.clone(), factor)
             n, c, h, w = shape
             expected_shape = (n, c // factor**2, h * factor, w * factor)
             if not isinstance(out, torch.Tensor) or tuple(out.shape) != expected_shape:
                 return f"input {shape} with r={factor}: expected shape {expected_shape}"
             if not torch.equal(out.flatten().sort().values, x.flatten().sort().values):
                 return "a pixel shuffle only moves values: the output must hold the input's values"
-            if not torch.equal(out, torch.nn.functional.pixel_shuffle(x, factor)):
+            if not torch.equal(out, expected):
                 return (
-                    "right values, wrong places: channel c·r² + i·r + j of input pixel (y, x) "
-                    "goes to output pixel (y·r + i, x·r + j) of channel c"
+                    "right values, wrong places: feed it torch.arange(4.).view(1, 4, 1, 1) with "
+                    "r = 2 and compare where each channel lands with the formula in section 3"
                 )
         return None
 
@@ -344,8 +381,10 @@ def check_receptive_field(fn: Callable[[list[tuple[int, int]]], int]) -> bool:
             expected, answer = measured(layers), fn(list(layers))
             if answer != expected:
                 return (
-                    f"layers {layers}: one output pixel sees {expected} input pixels, you gave "
-                    f"{answer} (a stride multiplies how far apart the pixels of the next layer are)"
+                    f"layers {layers}: your {answer} is too "
+                    f"{'small' if answer < expected else 'large'} (walk back from one output "
+                    "pixel, layer by layer: how far apart are the pixels a layer reads, after the "
+                    "strides of the layers before it?)"
                 )
         return None
 
@@ -439,7 +478,10 @@ def check_two_stream_blend(
             return "a mask of 0 must give the background, one image per clip, in every frame"
         expected = mask * foreground + (1 - mask) * background[:, None]
         if not torch.allclose(blended, expected, atol=1e-6):
-            return "between 0 and 1 the mask mixes the two: m·f + (1 - m)·b, pixel by pixel"
+            return (
+                "right at masks of 0 and 1, wrong in between: a mask of 0.25 should take a quarter "
+                "of each pixel from the foreground"
+            )
         return None
 
     return _run("two_stream_blend", check)

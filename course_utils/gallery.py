@@ -14,12 +14,14 @@ import argparse
 import base64
 import html
 import os
+import secrets
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from traitlets.config import Config
 
 KEY_FIGURE_TAG = "key-figure"
 SAMPLE_PICTURES = (
@@ -79,6 +81,24 @@ def describe_failure(notebook: nbformat.NotebookNode) -> str:
     return "failed before any cell ran"
 
 
+def ipc_kernel_config() -> Config:
+    """Kernel settings for headless runs: talk to the kernel over local (IPC) sockets where the
+    platform has them.  Over TCP every kernel logs a warning about unencrypted traffic into the
+    run's output, which a student reads as something broken."""
+    config = Config()
+    if os.name == "posix":
+        from jupyter_core.paths import jupyter_runtime_dir
+
+        # An absolute socket path (a relative one would resolve against the kernel's working
+        # directory on one side and the runner's on the other), new for every kernel, so that no
+        # socket file left by an earlier kernel can be taken for this one's.
+        os.makedirs(jupyter_runtime_dir(), exist_ok=True)
+        config.KernelManager.transport = "ipc"
+        name = f"course-kernel-{os.getpid()}-{secrets.token_hex(4)}"
+        config.KernelManager.ip = os.path.join(jupyter_runtime_dir(), name)
+    return config
+
+
 def run_notebook(path: Path, out_dir: Path, profile: str, kernel: str) -> RunResult:
     """Execute one notebook with papermill, write its executed copy and HTML; never raises."""
     import papermill
@@ -101,6 +121,7 @@ def run_notebook(path: Path, out_dir: Path, profile: str, kernel: str) -> RunRes
             language="python",
             cwd=str(path.parent),
             progress_bar=False,
+            config=ipc_kernel_config(),
         )
     except Exception as exc:  # report every failure and carry on with the next notebook
         ok, error = False, f"{type(exc).__name__}: {exc}"[:500]

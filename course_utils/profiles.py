@@ -3,6 +3,10 @@
 ``auto`` means ``full`` on CUDA and ``quick`` elsewhere; the environment variable
 ``COURSE_PROFILE`` overrides the notebook's value (nbval cannot pass parameters).
 All per-notebook numbers live in ``SETTINGS`` below, so sizing the course is one edit.
+
+One more profile exists for the test suite only: ``untrained`` is ``quick`` with every training
+step count set to 0.  The mutation test (``tests/test_mutation.py``) runs each notebook so and
+requires every check cell that claims something about a trained model to fail.
 """
 
 from __future__ import annotations
@@ -18,6 +22,11 @@ from ._checks import check_choice
 
 PROFILE_ENV = "COURSE_PROFILE"
 PROFILES = ("auto", "quick", "full", "pretrained")
+UNTRAINED = "untrained"  # test-only: the quick profile with training removed
+# Settings named ``*steps`` count training steps, except these, which count steps of something
+# else (a learning-rate warm-up, a sampler's steps): the untrained profile keeps them.
+# probe_steps train a measuring instrument (02's fresh discriminator), not a model under test.
+NOT_TRAINING_STEPS = frozenset({"warmup_steps", "ddim_steps", "ddpm_steps", "probe_steps"})
 
 # quick: about 2 minutes on a 2-core CPU, still passing the checks.  full: lecture quality on a GPU.
 SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
@@ -45,8 +54,10 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "02_gan_minimax": {
         # 1-D MLPs: ~4 ms per step on 2 CPU cores; 4,000 steps end with W1 ≈ 0.05 to the data.
-        "quick": {"steps": 4000, "batch_size": 256, "k_steps": 1000},
-        "full": {"steps": 10000, "batch_size": 256, "k_steps": 3000},
+        # probe_steps train a fresh D against a fixed G: a measuring instrument, kept when the
+        # untrained profile removes training.
+        "quick": {"steps": 4000, "batch_size": 256, "k_steps": 1000, "probe_steps": 500},
+        "full": {"steps": 10000, "batch_size": 256, "k_steps": 3000, "probe_steps": 500},
     },
     "03_nonconvergence": {
         # The xy game and the Dirac-GAN are instant; the ring GANs take ~4.5 ms per step.
@@ -78,8 +89,11 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         # ~80 ms per step on 2 CPU cores.  D learns at learning_rate, G at half of it.  A long run
         # needs a weaker push for variety: at 0.05 the full run reached a distance of 0.11× the
         # collapsed reference's but only 95.7% accuracy (worst class 87%).  noise_scale: grade with
-        # z ~ N(0, s²I) (the truncation trick); the full run at 0.03 graded 97.9% / 88% / 0.14× at
-        # s = 1, 98.8% / 94% / 0.17× at s = 0.9 and 99.3% / 97% / 0.20× at s = 0.8.
+        # z ~ N(0, s²I) (a cousin of the truncation trick); the full run at 0.03 graded 97.9% / 88%
+        # / 0.14× at s = 1, 98.8% / 94% / 0.17× at s = 0.9 and 99.3% / 97% / 0.20× at s = 0.8 (100
+        # per class).
+        # graded_per_class: with 100 samples per class the worst class moved by several points from
+        # sampling alone; 300 keep its standard error near 2 points.
         "quick": {
             "steps": 1000,
             "batch_size": 64,
@@ -87,6 +101,7 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "ema_decay": 0.995,
             "mode_seeking_weight": 0.05,
             "noise_scale": 0.9,
+            "graded_per_class": 300,
         },
         "full": {
             "steps": 5000,
@@ -95,6 +110,7 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "ema_decay": 0.995,
             "mode_seeking_weight": 0.03,
             "noise_scale": 0.9,
+            "graded_per_class": 300,
         },
     },
     "06_pix2pix": {
@@ -251,9 +267,10 @@ SHIPPED_CHECKPOINTS: dict[str, tuple[str, str]] = {
 
 
 def resolve_profile(requested: str = "auto", device: torch.device | None = None) -> str:
-    """Resolve ``auto`` (or the ``COURSE_PROFILE`` override) to quick, full or pretrained."""
+    """Resolve ``auto`` (or the ``COURSE_PROFILE`` override) to quick, full or pretrained
+    (or the test-only ``untrained``)."""
     requested = os.environ.get(PROFILE_ENV) or requested
-    check_choice(requested, "profile", PROFILES)
+    check_choice(requested, "profile", (*PROFILES, UNTRAINED))
     if requested != "auto":
         return requested
     if device is None:
@@ -291,14 +308,23 @@ class Settings(Mapping[str, Any]):
         return f"Settings({self._values!r})"
 
 
+def is_training_steps(name: str) -> bool:
+    """Whether the setting ``name`` counts training steps (the untrained profile sets it to 0)."""
+    return name.endswith("steps") and name not in NOT_TRAINING_STEPS
+
+
 def notebook_settings(notebook: str, profile: str) -> Settings:
-    """The settings of ``notebook`` for a resolved profile: quick, full or pretrained.
+    """The settings of ``notebook`` for a resolved profile: quick, full, pretrained or untrained.
 
     ``pretrained`` loads shipped weights where a notebook has them; for a notebook without
-    shipped weights it falls back to ``quick`` and says so.
+    shipped weights it falls back to ``quick`` and says so.  Besides the notebook's numbers the
+    settings hold ``profile``, ``pretrained`` (load shipped weights instead of training) and
+    ``trained_as``: ``"full"`` when the models come from a full run (the full profile, or shipped
+    weights, which are built by one) and ``"quick"`` otherwise.  Check cells pick their
+    thresholds by ``trained_as``, so they follow the settings actually used.
     """
     check_choice(notebook, "notebook", SETTINGS)
-    check_choice(profile, "profile", ("quick", "full", "pretrained"))
+    check_choice(profile, "profile", ("quick", "full", "pretrained", UNTRAINED))
     pretrained = profile == "pretrained"
     if pretrained and notebook not in SHIPPED_CHECKPOINTS:
         warnings.warn(
@@ -306,5 +332,10 @@ def notebook_settings(notebook: str, profile: str) -> Settings:
             stacklevel=2,
         )
         pretrained = False
-    base = SETTINGS[notebook]["full" if profile == "full" else "quick"]
-    return Settings({**base, "profile": profile, "pretrained": pretrained})
+    values = dict(SETTINGS[notebook]["full" if profile == "full" else "quick"])
+    if profile == UNTRAINED:
+        values.update({name: 0 for name in values if is_training_steps(name)})
+    trained_as = "full" if profile == "full" or pretrained else "quick"
+    return Settings(
+        {**values, "profile": profile, "pretrained": pretrained, "trained_as": trained_as}
+    )

@@ -5,6 +5,7 @@ Anyone can judge a model from these files without running its code; the gallery 
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,6 +16,9 @@ from safetensors.torch import load_file, save_file
 from ._checks import check_images, check_positive_int, check_tensor
 from .checkpoint import atomic_write
 from .viz import save_grid
+
+# A wider picture is unreadable in the gallery at any zoom; every sample stays in the tensor file.
+MAX_PICTURE_COLUMNS = 16
 
 
 def _images_and_labels(
@@ -46,14 +50,23 @@ def save_samples(
     nrow: int | None = None,
     title: str | None = None,
     conditions: Mapping[str, torch.Tensor] | None = None,
+    picture: torch.Tensor | None = None,
 ) -> Path:
     """Write ``images`` (N×C×H×W in [-1, 1]) and optional ``labels`` (N) to ``output_dir``.
 
-    Creates ``samples.safetensors`` (tensors ``images`` and ``labels``) and ``samples.png``.
-    ``conditions`` adds other conditioning, one tensor per name with N rows (e.g. the ``inputs``
-    of an image-to-image model), saved beside ``images``.
+    Creates ``samples.safetensors`` (tensors ``images`` and ``labels``) and ``samples.png``, a grid
+    of ``picture`` (default: all ``images``) at most 16 columns wide.  ``conditions`` adds other
+    conditioning, one tensor per name with N rows (e.g. the ``inputs`` of an image-to-image
+    model), saved beside ``images``.
     """
     check_images(images, "images")
+    if nrow is not None and nrow > MAX_PICTURE_COLUMNS:
+        raise ValueError(
+            f"nrow: expected at most {MAX_PICTURE_COLUMNS} columns (pass picture= a subset of the "
+            f"images to draw), got {nrow}"
+        )
+    shown = images if picture is None else check_images(picture, "picture")
+    nrow = nrow or min(MAX_PICTURE_COLUMNS, math.ceil(math.sqrt(len(shown))))
     tensors = _images_and_labels(images, labels)
     for name, tensor in (conditions or {}).items():
         check_tensor(tensor, name)
@@ -64,7 +77,7 @@ def save_samples(
             )
         tensors[name] = tensor.detach().float().cpu().contiguous()
     path = _write(Path(output_dir), tensors)
-    save_grid(tensors["images"], path.parent / "samples.png", nrow=nrow, title=title)
+    save_grid(shown.detach().float().cpu(), path.parent / "samples.png", nrow=nrow, title=title)
     return path
 
 

@@ -71,7 +71,7 @@ def train(
     """
     if not callable(step_fn):
         raise TypeError(f"step_fn: expected a function step -> dict of losses, got {step_fn!r}")
-    check_positive_int(steps, "steps")
+    check_positive_int(steps, "steps", minimum=0)  # 0: nothing to train (the untrained profile)
     check_positive_int(log_every, "log_every")
     check_positive_int(checkpoint_every, "checkpoint_every", minimum=0)
     if checkpoint is not None and not modules:

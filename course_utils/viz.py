@@ -161,7 +161,7 @@ class LivePlot:
         title: str | None = None,
         draw: Callable[[int, Mapping[str, Sequence[float]]], Figure] | None = None,
     ):
-        self.total_steps = check_positive_int(total_steps, "total_steps")
+        self.total_steps = check_positive_int(total_steps, "total_steps", minimum=0)
         if draw is not None and not callable(draw):
             raise TypeError(f"draw: expected a function (step, history) -> Figure, got {draw!r}")
         self.draw = draw

@@ -115,6 +115,15 @@ def test_within_class_variety():
     assert not exercises.check_within_class_variety(not_attempted)
 
 
+def test_within_class_variety_names_the_near_miss_without_the_answer(capsys):
+    def unbiased(features, labels):  # torch.var's n - 1 in every class
+        return torch.stack([features[labels == c].var(0).sum() for c in labels.unique()]).mean()
+
+    assert not exercises.check_within_class_variety(unbiased)
+    out = capsys.readouterr().out
+    assert "one less than the" in out and "expected" not in out
+
+
 def test_pixel_shuffle():
     def pixel_shuffle(x, r):
         n, c, h, w = x.shape
@@ -127,6 +136,12 @@ def test_pixel_shuffle():
     )
     assert not exercises.check_pixel_shuffle(lambda x, r: x)
     assert not exercises.check_pixel_shuffle(not_attempted)
+    assert not exercises.check_pixel_shuffle(torch.nn.functional.pixel_shuffle)  # not yours
+    assert not exercises.check_pixel_shuffle(lambda x, r: torch.nn.PixelShuffle(r)(x))
+    assert torch.equal(  # and the library function is back afterwards
+        torch.nn.functional.pixel_shuffle(torch.arange(4.0).view(1, 4, 1, 1), 2).flatten(),
+        torch.arange(4.0),
+    )
 
 
 def test_receptive_field():
@@ -138,6 +153,7 @@ def test_receptive_field():
 
     assert exercises.check_receptive_field(receptive_field)
     assert not exercises.check_receptive_field(lambda layers: sum(k for k, _ in layers))
+    assert not exercises.check_receptive_field(lambda layers: receptive_field(layers) + 1)
     assert not exercises.check_receptive_field(not_attempted)
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import papermill
 import pytest
 
-from course_utils.profiles import SHIPPED_CHECKPOINTS
+from course_utils.gallery import ipc_kernel_config
+from course_utils.profiles import SETTINGS, SHIPPED_CHECKPOINTS, notebook_settings
 from course_utils.shipped import read_manifest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -36,6 +37,7 @@ def test_pretrained_profile_loads_the_shipped_weights_and_passes_the_full_checks
         language="python",
         cwd=str(NOTEBOOKS),
         progress_bar=False,
+        config=ipc_kernel_config(),
     )
     seconds = time.perf_counter() - start
     printed = "".join(
@@ -51,3 +53,12 @@ def test_pretrained_profile_loads_the_shipped_weights_and_passes_the_full_checks
         f"{name} took {seconds:.0f} s in the pretrained profile (limit {limit} s)"
     )
     assert (tmp_path / "out" / "samples.safetensors").is_file()
+
+
+@pytest.mark.parametrize("name", sorted(set(SETTINGS) - set(SHIPPED_CHECKPOINTS)))
+def test_pretrained_without_shipped_weights_is_the_quick_run(name):
+    # These notebooks train in the pretrained profile exactly as in the quick one, whose run under
+    # nbval (make test) is therefore their pretrained run too: the same settings and thresholds.
+    with pytest.warns(UserWarning, match="ships no pretrained checkpoint"):
+        pretrained = notebook_settings(name, "pretrained")
+    assert {**pretrained, "profile": "quick"} == dict(notebook_settings(name, "quick"))

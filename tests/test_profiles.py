@@ -1,7 +1,13 @@
 import pytest
 import torch
 
-from course_utils.profiles import SETTINGS, notebook_settings, resolve_profile
+from course_utils.profiles import (
+    NOT_TRAINING_STEPS,
+    SETTINGS,
+    is_training_steps,
+    notebook_settings,
+    resolve_profile,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -57,3 +63,31 @@ def test_pretrained_without_a_shipped_checkpoint_falls_back_to_quick_and_says_so
 def test_unknown_notebook_is_rejected():
     with pytest.raises(ValueError, match="notebook: expected one of"):
         notebook_settings("99_nothing", "quick")
+
+
+def test_thresholds_follow_how_the_models_were_trained():
+    assert notebook_settings("05_conditional_gan", "quick").trained_as == "quick"
+    assert notebook_settings("05_conditional_gan", "full").trained_as == "full"
+    assert notebook_settings("05_conditional_gan", "pretrained").trained_as == "full"  # shipped
+    with pytest.warns(UserWarning):  # no shipped weights: trained here with quick settings
+        assert notebook_settings("01_autoencoder", "pretrained").trained_as == "quick"
+
+
+def test_the_untrained_profile_is_quick_with_every_training_step_count_at_zero(monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", "untrained")
+    assert resolve_profile("auto") == "untrained"
+    for notebook, by_profile in SETTINGS.items():
+        cfg = notebook_settings(notebook, "untrained")
+        assert not cfg.pretrained and cfg.trained_as == "quick"
+        for name, quick_value in by_profile["quick"].items():
+            expected = 0 if is_training_steps(name) else quick_value
+            assert cfg[name] == expected, f"{notebook}: {name}"
+    diffusion = notebook_settings("09_diffusion", "untrained")
+    assert diffusion.steps == 0 and diffusion.ddim_steps == 10 and diffusion.warmup_steps == 100
+
+
+def test_every_step_count_is_training_or_named_as_not_training():
+    names = {name for by_profile in SETTINGS.values() for name in by_profile["quick"]}
+    for name in NOT_TRAINING_STEPS:
+        assert name in names, f"{name} is listed as not training but no notebook has it"
+    assert is_training_steps("ring_steps") and not is_training_steps("ddim_steps")

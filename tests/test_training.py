@@ -202,7 +202,7 @@ def test_a_step_with_one_bad_loss_is_not_recorded_at_all():
     "kwargs, error, message",
     [
         ({"step_fn": None, "steps": 5}, TypeError, "step_fn: expected a function"),
-        ({"steps": 0}, ValueError, "steps: expected an integer >= 1"),
+        ({"steps": -1}, ValueError, "steps: expected an integer >= 0"),
         ({"steps": 5, "checkpoint": "x"}, ValueError, "saving needs the modules"),
         ({"steps": 5, "log_every": 0}, ValueError, "log_every: expected an integer >= 1"),
     ],
@@ -211,6 +211,12 @@ def test_bad_arguments_are_rejected(kwargs, error, message):
     kwargs = {"step_fn": lambda step: {"loss": 1.0}, **kwargs}
     with pytest.raises(error, match=message):
         train(**kwargs)
+
+
+def test_zero_steps_train_nothing():
+    calls = []
+    assert train(lambda step: calls.append(step) or {"loss": 1.0}, 0) == {}
+    assert calls == []
 
 
 def test_step_must_return_losses():

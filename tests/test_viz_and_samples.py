@@ -4,6 +4,7 @@ import pytest
 import torch
 from PIL import Image
 
+from course_utils import samples
 from course_utils.samples import load_samples, save_samples
 from course_utils.viz import LivePlot, make_grid, plot_curves, save_gif, show_grid, show_video
 
@@ -83,6 +84,23 @@ def test_samples_keep_other_conditioning(tmp_path):
         save_samples(tmp_path, images, conditions={"inputs": inputs[:2]})
     with pytest.raises(ValueError, match="a taken name"):
         save_samples(tmp_path, images, conditions={"images": inputs})
+
+
+def test_the_samples_picture_stays_readable(tmp_path, monkeypatch):
+    drawn = {}
+    monkeypatch.setattr(
+        samples,
+        "save_grid",
+        lambda images, path, nrow, title: drawn.update(n=len(images), nrow=nrow),
+    )
+    images = torch.zeros(1000, 1, 8, 8)
+    save_samples(tmp_path, images)  # by default at most 16 columns, however many samples
+    assert drawn == {"n": 1000, "nrow": 16}
+    save_samples(tmp_path, images, picture=images[:32], nrow=8)  # a subset is drawn...
+    assert drawn == {"n": 32, "nrow": 8}
+    assert len(load_samples(tmp_path)["images"]) == 1000  # ...and the file keeps every sample
+    with pytest.raises(ValueError, match="nrow: expected at most 16 columns"):
+        save_samples(tmp_path, images, nrow=100)
 
 
 def test_live_plot_draws_a_custom_figure():

@@ -41,14 +41,37 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class JupyterLab:
-    """A JupyterLab server on 127.0.0.1 with a random token, serving copies of ``notebooks``."""
+def with_profile(notebook_json: str, profile: str) -> str:
+    """The notebook with its parameters cell's ``PROFILE = "auto"`` set to ``profile``."""
+    notebook = json.loads(notebook_json)
+    for cell in notebook["cells"]:
+        if "parameters" in cell["metadata"].get("tags", []):
+            source = "".join(cell["source"])
+            if 'PROFILE = "auto"' not in source:
+                raise ValueError('the parameters cell should set PROFILE = "auto"')
+            cell["source"] = source.replace('PROFILE = "auto"', f"PROFILE = {profile!r}")
+    return json.dumps(notebook)
 
-    def __init__(self, notebooks: list[Path], workdir: Path):
+
+class JupyterLab:
+    """A JupyterLab server on 127.0.0.1 with a random token, serving copies of ``notebooks``.
+
+    Each copy's ``PROFILE`` parameter is set to ``profiles[name]``, or to ``default_profile``.
+    """
+
+    def __init__(
+        self,
+        notebooks: list[Path],
+        workdir: Path,
+        default_profile: str,
+        profiles: dict[str, str] | None = None,
+    ):
         self.root = workdir / "course"
         (self.root / "notebooks").mkdir(parents=True)
         for notebook in notebooks:
-            shutil.copy(notebook, self.root / "notebooks" / notebook.name)
+            profile = (profiles or {}).get(notebook.stem, default_profile)
+            copy = self.root / "notebooks" / notebook.name
+            copy.write_text(with_profile(notebook.read_text(), profile))
         settings = workdir / "settings"
         for name, values in LAB_SETTINGS.items():
             (settings / name).parent.mkdir(parents=True, exist_ok=True)
@@ -67,6 +90,7 @@ class JupyterLab:
         if os.geteuid() == 0:  # CI runs as root
             command.append("--allow-root")
         env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(workdir / "runtime")}
+        env.pop("COURSE_PROFILE", None)  # it would override every copy's PROFILE
         with open(self.log, "w") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
         self._wait_until_up(timeout=120)
