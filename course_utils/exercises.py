@@ -10,6 +10,7 @@ the checks test properties an answer must have.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable, Iterator
 
 import torch
@@ -76,6 +77,38 @@ def check_to_signed_unit(fn: Callable[[torch.Tensor], torch.Tensor]) -> bool:
     return _run("to_signed_unit", check)
 
 
+def check_to_pixels(fn: Callable[[torch.Tensor], torch.Tensor]) -> bool:
+    """Exercise (00): back from floats in [-1, 1] to uint8 pixels, for saving an image."""
+
+    def check() -> str | None:
+        pixels = torch.arange(256, dtype=torch.uint8)
+        out = fn(pixels.float() / 127.5 - 1)
+        if not isinstance(out, torch.Tensor) or out.dtype != torch.uint8:
+            return "return a torch.uint8 tensor"
+        if out.shape != pixels.shape:
+            return f"keep the shape {tuple(pixels.shape)}, got {tuple(out.shape)}"
+        if not torch.equal(out, pixels):
+            wrong = int((out != pixels).nonzero()[0, 0])
+            off_by_one = (out.int() - pixels.int()).abs().max() <= 1
+            hint = (
+                "round to the nearest integer rather than cutting off"
+                if off_by_one
+                else ("-1 must map to 0 and +1 to 255, linearly")
+            )
+            return (
+                f"pixel {wrong} mapped to [-1, 1] and back came out as {out[wrong].item()}: {hint}"
+            )
+        exact = pixels.float() / 127.5 - 1  # a network's output is never exactly on a pixel value
+        if not (torch.equal(fn(exact - 1e-4), pixels) and torch.equal(fn(exact + 1e-4), pixels)):
+            return "values a hair away from a pixel's value must round to that pixel"
+        outside = fn(torch.tensor([-1.7, -1.0, 1.0, 2.5]))
+        if outside.tolist() != [0, 0, 255, 255]:
+            return f"values outside [-1, 1] must clip to 0 or 255, got {outside.tolist()}"
+        return None
+
+    return _run("to_pixels", check)
+
+
 def check_pca_reconstruct(fn: Callable[[torch.Tensor, torch.Tensor, int], torch.Tensor]) -> bool:
     """Exercise (01): PCA fitted on ``train`` (N×D) reconstructs ``test`` (M×D) from k numbers."""
 
@@ -131,22 +164,33 @@ def check_best_guess(fn: Callable[[torch.Tensor], torch.Tensor]) -> bool:
     return _run("best_guess", check)
 
 
-def check_optimal_d(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> bool:
-    """Exercise (02): the optimal discriminator D* = p_data / (p_data + p_g), pointwise."""
+def check_optimal_d(fn: Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]) -> bool:
+    """Exercise (02): the best D when a share ``real_share`` of D's examples are real."""
 
     def check() -> str | None:
-        p_data = torch.tensor([0.5, 0.2, 0.0, 1.3, 0.7])
-        p_g = torch.tensor([0.5, 0.6, 0.4, 0.0, 0.1])
-        out = fn(p_data.clone(), p_g.clone())
-        if not isinstance(out, torch.Tensor) or out.shape != p_data.shape:
-            return f"return a tensor shaped like the densities {tuple(p_data.shape)}"
-        expected = p_data / (p_data + p_g)
-        if not torch.allclose(out.float(), expected, atol=1e-5):
-            if abs(out[0].item() - 0.5) > 1e-5:
-                return "where p_data equals p_g, D* must be 1/2"
-            return "D* is the share of p_data in p_data + p_g at each point"
-        if not ((out >= 0) & (out <= 1)).all():
-            return "a discriminator's output is a probability in [0, 1]"
+        p_data = torch.tensor([0.5, 0.2, 0.0, 1.3, 0.7, 0.3], dtype=torch.float64)
+        p_g = torch.tensor([0.5, 0.6, 0.4, 0.0, 0.1, 0.9], dtype=torch.float64)
+        for share in (0.5, 0.25, 0.8):
+            out = fn(p_data.clone(), p_g.clone(), share)
+            if not isinstance(out, torch.Tensor) or out.shape != p_data.shape:
+                return f"return a tensor shaped like the densities {tuple(p_data.shape)}"
+            out = out.double()
+            if not (torch.isfinite(out) & (out >= 0) & (out <= 1)).all():
+                return "a discriminator's output is a probability in [0, 1]"
+
+            def objective(d: torch.Tensor, share: float = share) -> torch.Tensor:  # per point
+                d = d.clamp(1e-12, 1 - 1e-12)
+                return share * p_data * d.log() + (1 - share) * p_g * (1 - d).log()
+
+            for nudge in (-1e-3, 1e-3):
+                better = objective((out + nudge).clamp(0, 1)) > objective(out) + 1e-12
+                if better.any():
+                    i = int(better.nonzero()[0, 0])
+                    return (
+                        f"real share {share}: at the point with p_data = {p_data[i].item():g}, "
+                        f"p_g = {p_g[i].item():g} a slightly different D scores higher on D's "
+                        "objective; maximise it point by point"
+                    )
         return None
 
     return _run("optimal_d", check)
@@ -180,74 +224,94 @@ def check_value_of_game(fn: Callable[[torch.Tensor, torch.Tensor, float], object
     return _run("value_at_optimum", check)
 
 
-def check_spiral_growth(fn: Callable[[float], float]) -> bool:
-    """Exercise (03): the per-step growth of the distance under simultaneous steps on V = xy."""
+def check_damped_growth(fn: Callable[[float, float], float]) -> bool:
+    """Exercise (03): the long-run growth per step of simultaneous steps on V = xy when the
+    y-player is penalised by (γ/2) y²."""
 
     def check() -> str | None:
-        for eta in (0.05, 0.1, 0.3, 1.0):
-            x, y = 0.6, -0.8
-            measured = ((x - eta * y) ** 2 + (y + eta * x) ** 2) ** 0.5  # one step from radius 1
-            answer = float(fn(eta))  # type: ignore[arg-type]
-            if abs(answer - measured) > 1e-6:
+        for eta, gamma in ((0.1, 0.0), (0.1, 0.05), (0.1, 0.3), (0.5, 1.0), (0.3, 5.0)):
+            x, y, log_growth, steps = 0.6, -0.8, 0.0, 4000
+            for step in range(steps):  # measured: the mean log growth over the second half
+                x, y = x - eta * y, y + eta * (x - gamma * y)
+                radius = (x * x + y * y) ** 0.5
+                if step >= steps // 2:
+                    log_growth += math.log(radius)
+                x, y = x / radius, y / radius
+            measured = math.exp(log_growth / (steps - steps // 2))
+            answer = float(fn(eta, gamma))  # type: ignore[arg-type]
+            if not abs(answer - measured) <= 2e-3 * measured:
                 return (
-                    f"η={eta}: one step multiplies the radius by {measured:.5f}, got {answer:.5f}"
+                    f"η={eta}, γ={gamma}: in the long run a step multiplies the distance by "
+                    f"{measured:.4f}, got {answer:.4f}; write one step as a matrix, as in section 4"
                 )
         return None
 
-    return _run("spiral_growth", check)
+    return _run("damped_growth", check)
 
 
-def check_update_matrix(fn: Callable[[float], torch.Tensor]) -> bool:
-    """Exercise (03): the 2×2 matrix of alternating gradient steps on V = xy."""
+def check_optimistic_matrix(fn: Callable[[float], torch.Tensor]) -> bool:
+    """Exercise (03): the 4×4 matrix of optimistic steps on the state (x_t, y_t, x_t-1, y_t-1)."""
 
     def check() -> str | None:
         generator = torch.Generator().manual_seed(3)
-        for eta in (0.1, 0.5):
+        for eta in (0.1, 0.4):
             matrix = fn(eta)
-            if not isinstance(matrix, torch.Tensor) or matrix.shape != (2, 2):
-                return "return a 2×2 tensor"
-            for x, y in torch.randn(5, 2, dtype=torch.float64, generator=generator).tolist():
-                x_new = x - eta * y
-                y_new = y + eta * x_new
-                got = matrix.double() @ torch.tensor([x, y], dtype=torch.float64)
-                if not torch.allclose(
-                    got, torch.tensor([x_new, y_new], dtype=torch.float64), atol=1e-6
-                ):
-                    return (
-                        f"η={eta}: M @ (x, y) should give one alternating step; y answers the NEW x"
-                    )
-            modulus = torch.linalg.eigvals(matrix.double()).abs()
-            if not torch.allclose(modulus, torch.ones(2, dtype=torch.float64), atol=1e-6):
-                return "its eigenvalues should have modulus 1 (alternating steps orbit)"
+            if not isinstance(matrix, torch.Tensor) or matrix.shape != (4, 4):
+                return "return a 4×4 tensor: the state holds today's point and yesterday's"
+            matrix = matrix.double()
+            states = torch.randn(5, 4, dtype=torch.float64, generator=generator)
+            for x, y, x_prev, y_prev in states.tolist():
+                state = torch.tensor([x, y, x_prev, y_prev], dtype=torch.float64)
+                after = torch.tensor(
+                    [x - eta * (2 * y - y_prev), y + eta * (2 * x - x_prev), x, y],
+                    dtype=torch.float64,
+                )
+                got = matrix @ state
+                if not torch.allclose(got[2:], after[2:], atol=1e-6):
+                    return "after a step, yesterday's point is the point we just left"
+                if not torch.allclose(got, after, atol=1e-6):
+                    return f"η={eta}: M @ state should give one optimistic step of section 5"
+        if not torch.linalg.eigvals(fn(0.1).double()).abs().max() < 1:
+            return "at η = 0.1 optimistic steps converge: every eigenvalue inside the unit circle"
         return None
 
-    return _run("alternating_matrix", check)
+    return _run("optimistic_matrix", check)
 
 
-def check_transposed_output_size(fn: Callable[[int, int, int, int], int]) -> bool:
-    """Exercise (04): the output size of ``nn.ConvTranspose2d`` for an input of size ``size``."""
+def check_taps_per_output(fn: Callable[[int, int, int, int], object]) -> bool:
+    """Exercise (04): how many kernel taps of a 1-D transposed convolution land on each output."""
 
     def check() -> str | None:
         for size, kernel, stride, padding in (
+            (4, 4, 2, 1),
             (7, 4, 2, 1),
-            (1, 4, 1, 0),
-            (14, 4, 2, 1),
+            (5, 3, 2, 1),
+            (6, 5, 2, 2),
             (5, 3, 1, 1),
-            (4, 5, 3, 2),
-            (10, 2, 2, 0),
+            (4, 6, 3, 0),
+            (3, 2, 2, 0),
         ):
-            layer = torch.nn.ConvTranspose2d(1, 1, kernel, stride, padding)
-            expected = layer(torch.zeros(1, 1, size, size)).shape[-1]
-            answer = fn(size, kernel, stride, padding)
-            if answer != expected:
+            with _forbidden(torch.nn.functional, "conv_transpose1d"):
+                answer = torch.as_tensor(fn(size, kernel, stride, padding)).flatten()
+            ones = torch.ones(1, 1, size, dtype=torch.float64)
+            expected = torch.nn.functional.conv_transpose1d(
+                ones, torch.ones(1, 1, kernel, dtype=torch.float64), stride=stride, padding=padding
+            ).flatten()
+            settings = f"size {size}, kernel {kernel}, stride {stride}, padding {padding}"
+            if answer.shape != expected.shape:
                 return (
-                    f"size {size}, kernel {kernel}, stride {stride}, padding {padding}: "
-                    f"PyTorch gives {expected}, you gave {answer} "
-                    "(input pixels land `stride` apart, each spreads over `kernel` pixels)"
+                    f"{settings}: the output has {len(expected)} pixels (section 2), "
+                    f"you returned {answer.numel()} counts"
+                )
+            if not torch.equal(answer.double(), expected):
+                first = int((answer.double() != expected).nonzero()[0, 0])
+                return (
+                    f"{settings}: the count at output pixel {first} is off. Follow one input "
+                    "pixel: where does its copy of the kernel land in the output?"
                 )
         return None
 
-    return _run("transposed_output_size", check)
+    return _run("taps_per_output", check)
 
 
 def check_slerp(fn: Callable[[torch.Tensor, torch.Tensor, float], torch.Tensor]) -> bool:
@@ -326,6 +390,27 @@ def check_within_class_variety(fn: Callable[[torch.Tensor, torch.Tensor], object
     return _run("within_class_variety", check)
 
 
+def check_label_planes(fn: Callable[[torch.Tensor, int, int, int], torch.Tensor]) -> bool:
+    """Exercise (05): labels as one-hot planes, N×classes×H×W, for input conditioning."""
+
+    def check() -> str | None:
+        labels = torch.tensor([3, 0, 9, 3, 7])
+        planes = fn(labels.clone(), 10, 6, 4)
+        if not isinstance(planes, torch.Tensor) or tuple(planes.shape) != (5, 10, 6, 4):
+            return "for 5 labels, 10 classes and 6×4 images return a tensor of shape (5, 10, 6, 4)"
+        if not planes.is_floating_point():
+            return "return floats: the planes are stacked with images as extra input channels"
+        if not ((planes == 0) | (planes == 1)).all():
+            return "every value is 0 or 1"
+        if not (planes.sum(1) == 1).all():
+            return "at every pixel exactly one of the class planes should hold a 1"
+        if not (planes.argmax(1) == labels[:, None, None]).all():
+            return "the plane that holds the ones must be the one of the image's label"
+        return None
+
+    return _run("label_planes", check)
+
+
 def check_pixel_shuffle(fn: Callable[[torch.Tensor, int], torch.Tensor]) -> bool:
     """Exercise (07): rearrange N×(C·r²)×H×W into N×C×(H·r)×(W·r), as ``nn.PixelShuffle``."""
 
@@ -353,6 +438,36 @@ def check_pixel_shuffle(fn: Callable[[torch.Tensor, int], torch.Tensor]) -> bool
         return None
 
     return _run("pixel_shuffle", check)
+
+
+def check_icnr(fn: Callable[[torch.Tensor, int], torch.Tensor]) -> bool:
+    """Exercise (07): ICNR, a weight for conv + pixel shuffle that starts without a grid."""
+
+    def check() -> str | None:
+        generator = torch.Generator().manual_seed(7)
+        factor, channels = 4, 2
+        weight = torch.randn(channels * factor**2, 3, 3, 3, generator=generator) * 0.1
+        new = fn(weight.clone(), factor)
+        if not isinstance(new, torch.Tensor) or new.shape != weight.shape:
+            return f"return a weight of the same shape, {tuple(weight.shape)}"
+        images = torch.randn(2, 3, 5, 5, generator=generator)
+        out = torch.nn.functional.pixel_shuffle(
+            torch.nn.functional.conv2d(images, new, padding=1), factor
+        )
+        blocks = out.unflatten(2, (5, factor)).unflatten(4, (5, factor))  # N, C, H, r, W, r
+        spread = blocks.amax((3, 5)) - blocks.amin((3, 5))
+        if spread.max() > 1e-5 * out.abs().max().clamp_min(1e-12):
+            return (
+                "after the pixel shuffle the 4×4 blocks are not flat: find which "
+                "of the conv's output channels land in one block"
+            )
+        if not 0.5 < new.std().item() / weight.std().item() < 2:
+            return "keep the initial weights' scale: the network must still start random"
+        if torch.allclose(out[:, 0], out[:, 1]):
+            return "the two output channels should get different filters"
+        return None
+
+    return _run("icnr", check)
 
 
 def check_receptive_field(fn: Callable[[list[tuple[int, int]]], int]) -> bool:
@@ -391,6 +506,51 @@ def check_receptive_field(fn: Callable[[list[tuple[int, int]]], int]) -> bool:
     return _run("receptive_field", check)
 
 
+def check_jitter_pair(
+    fn: Callable[[torch.Tensor, torch.Tensor, int, torch.Generator], tuple[torch.Tensor, ...]],
+) -> bool:
+    """Exercise (06): pix2pix's random jitter, one random shift and mirror per pair."""
+
+    def candidates(image: torch.Tensor, max_shift: int) -> list[torch.Tensor]:
+        # every shift of up to max_shift pixels (background -1 coming in), mirrored or not
+        height, width = image.shape[-2:]
+        padded = torch.nn.functional.pad(image, (max_shift,) * 4, value=-1.0)
+        span = range(2 * max_shift + 1)
+        shifted = [padded[..., dy : dy + height, dx : dx + width] for dy in span for dx in span]
+        return shifted + [moved.flip(-1) for moved in shifted]
+
+    def check() -> str | None:
+        generator = torch.Generator().manual_seed(6)
+        x = torch.rand(32, 1, 12, 12, generator=generator) * 2 - 1
+        y = torch.rand(32, 1, 12, 12, generator=generator) * 2 - 1
+        out = fn(x.clone(), y.clone(), 2, torch.Generator().manual_seed(0))
+        if not isinstance(out, tuple) or len(out) != 2:
+            return "return the pair (jittered x, jittered y)"
+        if any(not isinstance(t, torch.Tensor) or t.shape != x.shape for t in out):
+            return f"keep the shape of the batch, {tuple(x.shape)}"
+        used = set()
+        for i in range(len(x)):
+            matches = [
+                k
+                for k, (cx, cy) in enumerate(
+                    zip(candidates(x[i], 2), candidates(y[i], 2), strict=True)
+                )
+                if torch.equal(out[0][i], cx) and torch.equal(out[1][i], cy)
+            ]
+            if not matches:
+                return (
+                    f"pair {i} is not the input pair moved by the SAME shift of at most 2 pixels "
+                    "(background -1 filling in) and mirrored or not, both alike"
+                )
+            used.add(matches[0])
+        mirrored = {k >= 25 for k in used}  # candidates 25 and up are the mirrored ones
+        if len(used) < 3 or mirrored != {True, False}:
+            return "the shifts and mirrors must be random: a different choice for each pair"
+        return None
+
+    return _run("jitter_pair", check)
+
+
 def check_swap_digits(
     fn: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
 ) -> bool:
@@ -424,32 +584,107 @@ def check_swap_digits(
     return _run("swap_digits", check)
 
 
-def check_x0_and_eps_from_v(
+def check_gaussian_frechet(
     fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], object],
 ) -> bool:
-    """Exercise (09): recover (x0, ε) from x_t = αx0 + σε and v = αε - σx0, where α² + σ² = 1."""
+    """Exercise (08): the Fréchet distance between two Gaussians, by properties."""
+
+    def check() -> str | None:
+        generator = torch.Generator().manual_seed(8)
+
+        def covariance(dim: int) -> torch.Tensor:
+            root = torch.randn(dim, dim, dtype=torch.float64, generator=generator)
+            return root @ root.T / dim + 0.1 * torch.eye(dim, dtype=torch.float64)
+
+        mean_a, mean_b = torch.randn(2, 5, dtype=torch.float64, generator=generator)
+        cov_a, cov_b = covariance(5), covariance(5)
+
+        def distance(*args: torch.Tensor) -> float:
+            return float(fn(*(a.clone() for a in args)))  # type: ignore[arg-type]
+
+        if abs(distance(mean_a, cov_a, mean_a, cov_a)) > 1e-6:
+            return "a Gaussian's distance to itself must be 0"
+        shift = torch.full((5,), 0.5, dtype=torch.float64)
+        moved = distance(mean_a + shift, cov_a, mean_a, cov_a)
+        if abs(moved - float(shift @ shift)) > 1e-6:
+            return "moving the mean by d, with the same covariance, should give |d|²"
+        a_var, b_var = torch.tensor([1.0, 4.0, 0.25]), torch.tensor([4.0, 1.0, 0.25])
+        diagonal = distance(torch.zeros(3), torch.diag(a_var), torch.zeros(3), torch.diag(b_var))
+        if abs(diagonal - float((a_var.sqrt() - b_var.sqrt()).pow(2).sum())) > 1e-5:
+            return (
+                "for diagonal covariances the distance is a sum over the coordinates of "
+                "(difference of standard deviations)²"
+            )
+        forward, backward = (
+            distance(mean_a, cov_a, mean_b, cov_b),
+            distance(mean_b, cov_b, mean_a, cov_a),
+        )
+        if abs(forward - backward) > 1e-6 * abs(forward) or forward <= 0:
+            return "a distance is positive for different Gaussians and symmetric"
+        rotation = torch.linalg.qr(torch.randn(5, 5, dtype=torch.float64, generator=generator))[0]
+        turned = distance(
+            rotation @ mean_a,
+            rotation @ cov_a @ rotation.T,
+            rotation @ mean_b,
+            rotation @ cov_b @ rotation.T,
+        )
+        if abs(turned - forward) > 1e-6 * forward:
+            return (
+                "rotating both Gaussians must not change their distance: covariances that are "
+                "not diagonal need matrix square roots, not square roots of the entries"
+            )
+        return None
+
+    return _run("gaussian_frechet", check)
+
+
+def check_v_from_eps(
+    fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
+) -> bool:
+    """Exercise (09): the velocity v = αε - σx0 from x_t = αx0 + σε and ε, where α² + σ² = 1."""
 
     def check() -> str | None:
         generator = torch.Generator().manual_seed(9)
         x0 = torch.rand(8, 1, 4, 4, generator=generator, dtype=torch.float64) * 2 - 1
         eps = torch.randn(8, 1, 4, 4, generator=generator, dtype=torch.float64)
-        angle = torch.rand(8, 1, 1, 1, generator=generator, dtype=torch.float64) * torch.pi / 2
+        angle = 0.05 + torch.rand(8, 1, 1, 1, generator=generator, dtype=torch.float64) * 1.4
         alpha, sigma = torch.cos(angle), torch.sin(angle)
         x_t, v = alpha * x0 + sigma * eps, alpha * eps - sigma * x0
-        answer = fn(x_t.clone(), v.clone(), alpha.clone(), sigma.clone())
-        if not isinstance(answer, tuple) or len(answer) != 2:
-            return f"expected a pair (x0, eps), got {type(answer).__name__}"
-        got_x0, got_eps = answer
-        if not torch.allclose(got_x0, x0, atol=1e-9):
-            return "x0 is wrong: write x0 as a combination of x_t and v (α² + σ² = 1 helps)"
-        if not torch.allclose(got_eps, eps, atol=1e-9):
-            return "eps is wrong: write ε as a combination of x_t and v"
-        pure_noise = fn(eps, -x0, torch.zeros_like(alpha), torch.ones_like(sigma))  # t = 1
-        if not torch.allclose(pure_noise[0], x0, atol=1e-9):  # type: ignore[index]
-            return "at t = 1 (α = 0, σ = 1) x_t is pure noise and v = -x0: x0 must still come out"
+        answer = fn(x_t.clone(), eps.clone(), alpha.clone(), sigma.clone())
+        if not isinstance(answer, torch.Tensor) or answer.shape != v.shape:
+            return f"return v, a tensor shaped like x_t, {tuple(v.shape)}"
+        if not torch.allclose(answer.double(), v, atol=1e-9):
+            return (
+                "v is wrong: the clean image x0 is not an input, but x_t and ε determine it; "
+                "write it from them first"
+            )
         return None
 
-    return _run("x0_and_eps_from_v", check)
+    return _run("v_from_eps", check)
+
+
+def check_alpha_sigma_from_log_snr(fn: Callable[[torch.Tensor], tuple[torch.Tensor, ...]]) -> bool:
+    """Exercise (09): the variance-preserving (alpha, sigma) of a log signal-to-noise ratio."""
+
+    def check() -> str | None:
+        log_snr = torch.tensor([-40.0, -8.0, -1.0, 0.0, 0.5, 3.0, 12.0, 40.0], dtype=torch.float64)
+        out = fn(log_snr.clone())
+        if not isinstance(out, tuple) or len(out) != 2:
+            return "return the pair (alpha, sigma)"
+        alpha, sigma = (torch.as_tensor(t, dtype=torch.float64) for t in out)
+        if alpha.shape != log_snr.shape or sigma.shape != log_snr.shape:
+            return f"return one alpha and one sigma per log SNR, shape {tuple(log_snr.shape)}"
+        if not (torch.isfinite(alpha) & torch.isfinite(sigma)).all():
+            return "got inf or nan at a large |log SNR|: find a form that cannot overflow"
+        if not ((alpha > 0) & (sigma > 0)).all():
+            return "alpha and sigma are positive, even at a log SNR of ±40"
+        if not torch.allclose(alpha**2 + sigma**2, torch.ones_like(alpha), atol=1e-9):
+            return "variance preserving: alpha² + sigma² must be 1"
+        if not torch.allclose(2 * (alpha.log() - sigma.log()), log_snr, atol=1e-6):
+            return "log(alpha² / sigma²) must give back the log SNR"
+        return None
+
+    return _run("alpha_sigma_from_log_snr", check)
 
 
 def check_two_stream_blend(
@@ -485,3 +720,30 @@ def check_two_stream_blend(
         return None
 
     return _run("two_stream_blend", check)
+
+
+def check_shuffle_frames(fn: Callable[[torch.Tensor, torch.Generator], torch.Tensor]) -> bool:
+    """Exercise (10): a control clip set, each clip's frames in a new random order."""
+
+    def check() -> str | None:
+        generator = torch.Generator().manual_seed(10)
+        clips = torch.rand(16, 6, 1, 4, 4, generator=generator)
+        original = clips.clone()
+        out = fn(clips, torch.Generator().manual_seed(0))
+        if not torch.equal(clips, original):
+            return "leave the input clips as they are: return new ones"
+        if not isinstance(out, torch.Tensor) or out.shape != clips.shape:
+            return f"return clips of the same shape, {tuple(clips.shape)}"
+        orders = []
+        for clip, shuffled in zip(clips, out, strict=True):
+            same = (shuffled.flatten(1)[:, None] == clip.flatten(1)[None]).all(-1)  # out t vs in s
+            if not (same.sum(1) == 1).all() or not (same.sum(0) == 1).all():
+                return "each clip must keep exactly its own frames, each frame once"
+            orders.append(tuple(same.int().argmax(1).tolist()))
+        if any(order == tuple(range(clips.shape[1])) for order in orders):
+            return "every clip's order must change (a clip left in order is no control)"
+        if len(set(orders)) < 4:
+            return "draw a new random order for each clip"
+        return None
+
+    return _run("shuffle_frames", check)

@@ -93,14 +93,19 @@ def _features(judge: VideoJudge, videos: torch.Tensor) -> torch.Tensor:
         return torch.cat([judge.features(b.to(device).float()).cpu() for b in videos.split(200)])
 
 
+def _predict(judge: VideoJudge, videos: torch.Tensor, head: torch.nn.Module) -> torch.Tensor:
+    features = _features(judge, _check_sprite_clips(videos, "videos"))
+    return head(features.to(next(judge.parameters()).device)).argmax(1).cpu()
+
+
 def predict_actions(judge: VideoJudge, videos: torch.Tensor) -> torch.Tensor:
     """The judge's action for each clip (N), an index into ``ACTIONS``."""
-    videos = _check_sprite_clips(videos, "videos")
-    return (
-        judge.action_head(_features(judge, videos).to(next(judge.parameters()).device))
-        .argmax(1)
-        .cpu()
-    )
+    return _predict(judge, videos, judge.action_head)
+
+
+def predict_shapes(judge: VideoJudge, videos: torch.Tensor) -> torch.Tensor:
+    """The judge's sprite shape for each clip (N), an index into ``SHAPES``."""
+    return _predict(judge, videos, judge.shape_head)
 
 
 def action_accuracy(judge: VideoJudge, videos: torch.Tensor, actions: torch.Tensor) -> float:
@@ -111,19 +116,28 @@ def action_accuracy(judge: VideoJudge, videos: torch.Tensor, actions: torch.Tens
     return (predict_actions(judge, videos) == actions).float().mean().item()
 
 
-def frechet_from_features(a: torch.Tensor, b: torch.Tensor) -> float:
-    """Fréchet distance between Gaussians fitted to two feature sets (N×D each, N ≥ 2)."""
-    from scipy import linalg
+def _psd_sqrt(matrix: np.ndarray) -> np.ndarray:
+    """The square root of a symmetric positive semi-definite matrix, by its eigendecomposition."""
+    values, vectors = np.linalg.eigh(matrix)
+    return (vectors * np.sqrt(values.clip(min=0))) @ vectors.T
 
+
+def frechet_from_features(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Fréchet distance between Gaussians fitted to two feature sets (N×D each, N ≥ 2).
+
+    tr((Σa Σb)^½) is computed as tr((Σa^½ Σb Σa^½)^½), whose matrix is symmetric: exact also
+    when a covariance is singular (a collapsed set, or fewer clips than features), where a
+    general matrix square root (scipy's ``sqrtm``) loses accuracy and warns.
+    """
     for name, x in (("a", a), ("b", b)):
         if x.ndim != 2 or len(x) < 2:
             raise ValueError(f"{name}: expected at least 2 feature rows, got {tuple(x.shape)}")
     a64, b64 = a.double().numpy(), b.double().numpy()
     mean_a, mean_b = a64.mean(0), b64.mean(0)
     cov_a, cov_b = np.cov(a64, rowvar=False), np.cov(b64, rowvar=False)
-    root = linalg.sqrtm(cov_a @ cov_b)
-    root = root.real if np.iscomplexobj(root) else root
-    return float(((mean_a - mean_b) ** 2).sum() + np.trace(cov_a + cov_b - 2 * root))
+    root_a = _psd_sqrt(cov_a)
+    cross = np.sqrt(np.linalg.eigvalsh(root_a @ cov_b @ root_a).clip(min=0)).sum()
+    return float(((mean_a - mean_b) ** 2).sum() + np.trace(cov_a) + np.trace(cov_b) - 2 * cross)
 
 
 def frechet_distance(judge: VideoJudge, videos: torch.Tensor, reference: torch.Tensor) -> float:

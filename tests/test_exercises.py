@@ -48,11 +48,16 @@ def test_a_crashing_answer_is_reported_not_raised(capsys):
     assert "ZeroDivisionError" in capsys.readouterr().out
 
 
-def test_optimal_d_check():
-    assert exercises.check_optimal_d(lambda p, q: p / (p + q))
-    assert not exercises.check_optimal_d(lambda p, q: q / (p + q))  # the fake share
-    assert not exercises.check_optimal_d(lambda p, q: p)
+def test_optimal_d_check(capsys):
+    def weighted(p, q, share):
+        return share * p / (share * p + (1 - share) * q)
+
+    assert exercises.check_optimal_d(weighted)
+    assert not exercises.check_optimal_d(lambda p, q, share: p / (p + q))  # ignores the share
+    assert not exercises.check_optimal_d(lambda p, q, share: weighted(q, p, share))  # swapped
+    assert not exercises.check_optimal_d(lambda p, q, share: torch.full_like(p, share))
     assert not exercises.check_optimal_d(not_attempted)
+    assert "p / (p + q)" not in capsys.readouterr().out
 
 
 def test_value_of_game_check(capsys):
@@ -68,25 +73,61 @@ def test_value_of_game_check(capsys):
     assert not exercises.check_value_of_game(not_attempted)
 
 
-def test_spiral_growth_check():
-    assert exercises.check_spiral_growth(lambda eta: (1 + eta**2) ** 0.5)
-    assert not exercises.check_spiral_growth(lambda eta: 1 + eta**2)  # the squared radius
-    assert not exercises.check_spiral_growth(not_attempted)
+def test_damped_growth_check(capsys):
+    def spectral_radius(eta, gamma):
+        matrix = torch.tensor([[1, -eta], [eta, 1 - eta * gamma]], dtype=torch.float64)
+        return torch.linalg.eigvals(matrix).abs().max().item()
+
+    assert exercises.check_damped_growth(spectral_radius)
+    assert not exercises.check_damped_growth(lambda eta, gamma: (1 + eta**2) ** 0.5)  # no damping
+    # |λ|² = det M holds only while the eigenvalues are a complex pair
+    assert not exercises.check_damped_growth(
+        lambda eta, gamma: abs(1 - eta * gamma + eta**2) ** 0.5
+    )
+    assert not exercises.check_damped_growth(not_attempted)
+    assert "eigvals" not in capsys.readouterr().out
 
 
-def test_update_matrix_check():
-    assert exercises.check_update_matrix(lambda eta: torch.tensor([[1, -eta], [eta, 1 - eta**2]]))
-    simultaneous = lambda eta: torch.tensor([[1, -eta], [eta, 1]])  # noqa: E731
-    assert not exercises.check_update_matrix(simultaneous)
-    assert not exercises.check_update_matrix(not_attempted)
+def test_optimistic_matrix_check():
+    def optimistic(eta):
+        return torch.tensor(
+            [[1, -2 * eta, 0, eta], [2 * eta, 1, -eta, 0], [1, 0, 0, 0], [0, 1, 0, 0]],
+            dtype=torch.float64,
+        )
+
+    assert exercises.check_optimistic_matrix(optimistic)
+    simultaneous = lambda eta: torch.tensor(  # noqa: E731
+        [[1, -eta, 0, 0], [eta, 1, 0, 0], [1, 0, 0, 0], [0, 1, 0, 0]], dtype=torch.float64
+    )
+    assert not exercises.check_optimistic_matrix(simultaneous)
+    assert not exercises.check_optimistic_matrix(lambda eta: optimistic(eta)[:2])  # 2×4
+    assert not exercises.check_optimistic_matrix(lambda eta: optimistic(eta).T)
+    assert not exercises.check_optimistic_matrix(not_attempted)
 
 
-def test_transposed_output_size():
-    assert exercises.check_transposed_output_size(lambda n, k, s, p: (n - 1) * s - 2 * p + k)
-    check = exercises.check_transposed_output_size
-    assert not check(lambda n, k, s, p: n * s)  # right only when k = s + 2p
-    assert not check(lambda n, k, s, p: (n + 2 * p - k) // s + 1)  # a plain convolution's size
-    assert not exercises.check_transposed_output_size(not_attempted)
+def test_taps_per_output_check(capsys):
+    def taps(size, kernel, stride, padding):
+        counts = [0] * ((size - 1) * stride + kernel)
+        for i in range(size):
+            for k in range(kernel):
+                counts[i * stride + k] += 1
+        return counts[padding : len(counts) - padding]
+
+    assert exercises.check_taps_per_output(taps)
+    assert not exercises.check_taps_per_output(lambda n, k, s, p: taps(n, k, s, 0))  # no crop
+    assert not exercises.check_taps_per_output(
+        lambda n, k, s, p: [k // s] * ((n - 1) * s - 2 * p + k)
+    )
+
+    def by_pytorch(size, kernel, stride, padding):
+        ones = torch.ones(1, 1, size)
+        layer = torch.nn.ConvTranspose1d(1, 1, kernel, stride, padding, bias=False)
+        torch.nn.init.ones_(layer.weight)
+        return layer(ones).flatten().round()
+
+    assert not exercises.check_taps_per_output(by_pytorch)
+    assert "write it yourself" in capsys.readouterr().out
+    assert not exercises.check_taps_per_output(not_attempted)
 
 
 def test_slerp():
@@ -176,19 +217,12 @@ def test_swap_digits():
     assert not exercises.check_swap_digits(not_attempted)
 
 
-def test_x0_and_eps_from_v():
-    def x0_and_eps_from_v(x_t, v, alpha, sigma):
-        return alpha * x_t - sigma * v, sigma * x_t + alpha * v
-
-    assert exercises.check_x0_and_eps_from_v(x0_and_eps_from_v)
-    assert not exercises.check_x0_and_eps_from_v(  # right x0, a sign wrong in ε
-        lambda x_t, v, a, s: (a * x_t - s * v, s * x_t - a * v)
-    )
-    assert not exercises.check_x0_and_eps_from_v(
-        lambda x_t, v, a, s: (a * x_t + s * v, s * x_t + a * v)
-    )
-    assert not exercises.check_x0_and_eps_from_v(lambda x_t, v, a, s: x_t)  # not a pair
-    assert not exercises.check_x0_and_eps_from_v(not_attempted)
+def test_v_from_eps():
+    assert exercises.check_v_from_eps(lambda x_t, eps, a, s: (eps - s * x_t) / a)
+    assert not exercises.check_v_from_eps(lambda x_t, eps, a, s: a * eps - s * x_t)  # x_t for x0
+    assert not exercises.check_v_from_eps(lambda x_t, eps, a, s: (eps + s * x_t) / a)
+    assert not exercises.check_v_from_eps(lambda x_t, eps, a, s: ((eps - s * x_t) / a).sum())
+    assert not exercises.check_v_from_eps(not_attempted)
 
 
 def test_two_stream_blend():
@@ -199,3 +233,121 @@ def test_two_stream_blend():
         lambda f, m, b: (1 - m) * f + m * b[:, None]
     )
     assert not exercises.check_two_stream_blend(not_attempted)
+
+
+def test_label_planes():
+    def planes(labels, classes, height, width):
+        one_hot = torch.nn.functional.one_hot(labels, classes).float()
+        return one_hot[:, :, None, None].expand(-1, -1, height, width)
+
+    assert exercises.check_label_planes(planes)
+    assert not exercises.check_label_planes(lambda y, c, h, w: planes(y, c, h, w).long())
+    assert not exercises.check_label_planes(lambda y, c, h, w: planes((y + 1) % c, c, h, w))
+    assert not exercises.check_label_planes(lambda y, c, h, w: planes(y, c, w, h))  # H, W swapped
+    assert not exercises.check_label_planes(not_attempted)
+
+
+def jitter(x, y, max_shift, generator, same=True):
+    pair = torch.stack([x, y], 1)  # N, 2, C, H, W: one draw moves both
+    out = torch.empty_like(pair)
+    padded = torch.nn.functional.pad(pair, (max_shift,) * 4, value=-1.0)
+    height, width = x.shape[-2:]
+    for i in range(len(pair)):
+        for j in range(2) if not same else [slice(None)]:
+            dy, dx = torch.randint(0, 2 * max_shift + 1, (2,), generator=generator).tolist()
+            moved = padded[i, j, ..., dy : dy + height, dx : dx + width]
+            out[i, j] = moved.flip(-1) if torch.rand((), generator=generator) < 0.5 else moved
+    return out[:, 0], out[:, 1]
+
+
+def test_jitter_pair():
+    assert exercises.check_jitter_pair(jitter)
+    assert not exercises.check_jitter_pair(lambda x, y, s, g: jitter(x, y, s, g, same=False))
+    assert not exercises.check_jitter_pair(lambda x, y, s, g: (x, y))  # no jitter
+    assert not exercises.check_jitter_pair(lambda x, y, s, g: (x.roll(1, -1), y.roll(1, -1)))
+    assert not exercises.check_jitter_pair(lambda x, y, s, g: jitter(x, y, s + 2, g))
+    assert not exercises.check_jitter_pair(not_attempted)
+
+
+def test_icnr():
+    def icnr(weight, r):
+        base = weight[:: r**2]  # one filter per output channel, copied to its r² sub-pixels
+        return base.repeat_interleave(r**2, 0)
+
+    assert exercises.check_icnr(icnr)
+    assert not exercises.check_icnr(lambda w, r: w)  # random sub-pixels: a grid
+    assert not exercises.check_icnr(lambda w, r: w[: w.shape[0] // r**2].repeat(r**2, 1, 1, 1))
+    assert not exercises.check_icnr(lambda w, r: torch.zeros_like(w))
+    assert not exercises.check_icnr(not_attempted)
+
+
+def sqrtm(matrix):
+    values, vectors = torch.linalg.eigh(matrix)
+    return vectors @ torch.diag(values.clamp_min(0).sqrt()) @ vectors.T
+
+
+def test_gaussian_frechet():
+    def frechet(mean_a, cov_a, mean_b, cov_b):
+        root_a = sqrtm(cov_a)
+        cross = sqrtm(root_a @ cov_b @ root_a)
+        return (mean_a - mean_b).pow(2).sum() + torch.trace(cov_a + cov_b - 2 * cross)
+
+    assert exercises.check_gaussian_frechet(frechet)
+    assert not exercises.check_gaussian_frechet(lambda ma, ca, mb, cb: (ma - mb).pow(2).sum())
+
+    def entrywise(mean_a, cov_a, mean_b, cov_b):  # square roots of the entries
+        cross = (cov_a * cov_b).abs().sqrt()
+        return (mean_a - mean_b).pow(2).sum() + torch.trace(cov_a + cov_b - 2 * cross)
+
+    assert not exercises.check_gaussian_frechet(entrywise)
+    assert not exercises.check_gaussian_frechet(not_attempted)
+
+
+def test_alpha_sigma_from_log_snr():
+    def stable(log_snr):
+        return torch.sigmoid(log_snr).sqrt(), torch.sigmoid(-log_snr).sqrt()
+
+    def by_complement(log_snr):  # sigma = sqrt(1 - alpha²) rounds to 0 at a large log SNR
+        alpha = torch.sigmoid(log_snr).sqrt()
+        return alpha, (1 - alpha**2).sqrt()
+
+    assert exercises.check_alpha_sigma_from_log_snr(stable)
+    assert not exercises.check_alpha_sigma_from_log_snr(by_complement)
+    assert not exercises.check_alpha_sigma_from_log_snr(lambda s: stable(s / 2))
+    assert not exercises.check_alpha_sigma_from_log_snr(lambda s: stable(s)[::-1])  # swapped
+    assert not exercises.check_alpha_sigma_from_log_snr(not_attempted)
+
+
+def test_shuffle_frames():
+    def shuffle(clips, generator):
+        frames = clips.shape[1]
+        orders = []
+        for _ in clips:
+            order = torch.randperm(frames, generator=generator)
+            while torch.equal(order, torch.arange(frames)):
+                order = torch.randperm(frames, generator=generator)
+            orders.append(order)
+        return torch.stack([clip[order] for clip, order in zip(clips, orders, strict=True)])
+
+    assert exercises.check_shuffle_frames(shuffle)
+    assert not exercises.check_shuffle_frames(lambda c, g: c.flip(1).clone())  # one order for all
+    assert not exercises.check_shuffle_frames(lambda c, g: c.clone())
+    assert not exercises.check_shuffle_frames(lambda c, g: c[:, torch.randperm(6, generator=g)])
+
+    def in_place(clips, generator):
+        clips[:] = shuffle(clips, generator)
+        return clips
+
+    assert not exercises.check_shuffle_frames(in_place)
+    assert not exercises.check_shuffle_frames(not_attempted)
+
+
+def test_to_pixels_check():
+    def to_pixels(images):
+        return ((images.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+
+    assert exercises.check_to_pixels(to_pixels)
+    assert not exercises.check_to_pixels(lambda x: ((x.clamp(-1, 1) + 1) * 127.5).to(torch.uint8))
+    assert not exercises.check_to_pixels(lambda x: ((x + 1) * 127.5).round().to(torch.uint8))
+    assert not exercises.check_to_pixels(lambda x: ((x.clamp(-1, 1) + 1) * 127.5).round())
+    assert not exercises.check_to_pixels(not_attempted)

@@ -110,7 +110,8 @@ REGISTRY: dict[str, Entry] = {
         (
             Interaction("widgets.interact(show_crop", drag_slider(0, 80)),  # left
             Interaction("widgets.interact(show_crop", drag_slider(1, -60)),  # top
-        )
+        ),
+        profile="pretrained",
     ),
     "09_diffusion": Entry(  # the guidance slider; the heaviest image notebook (180 s headless)
         (Interaction("widgets.interact(show_guidance", drag_slider(0, 80)),),
