@@ -188,7 +188,9 @@ def compare_with_references(
     ``generated`` maps a row name to (clips, actions).  ``real`` holds real clips drawn like the
     training clips but never trained on: its second half is the reference of every distance, its
     first half the floor and the source of the collapsed reference.  Prints the table and returns
-    its rows keyed ``"real"``, ``"collapsed"`` and each given name.
+    its rows keyed ``"real"``, ``"collapsed"`` and each given name.  A Fréchet distance estimated
+    from fewer clips comes out larger, so every row's distance uses as many clips as the floor has
+    (the first ones); its accuracy uses all of them.
     """
     if not generated:
         raise ValueError("generated: expected at least one {name: (clips, actions)}, got none")
@@ -198,7 +200,7 @@ def compare_with_references(
     floor_clips, reference = real.videos[:half], real.videos[half:]
     collapsed = collapsed_clips(
         SpriteClips(*(field[:half] for field in vars(real).values())),
-        max(1, half // len(ACTIONS)),
+        -(-half // len(ACTIONS)),  # at least as many clips as the floor
         seed=seed,
     )
     table = {
@@ -212,9 +214,13 @@ def compare_with_references(
     reference_features = _features(judge, _check_sprite_clips(reference, "reference"))
     rows = {}
     for key, (row_name, clips, actions) in table.items():
-        distance = frechet_from_features(
-            _features(judge, _check_sprite_clips(clips, row_name)), reference_features
-        )
+        clips = _check_sprite_clips(clips, row_name)
+        if len(clips) < half:
+            raise ValueError(
+                f"{row_name}: expected at least {half} clips (as many as the floor), "
+                f"got {len(clips)}"
+            )
+        distance = frechet_from_features(_features(judge, clips[:half]), reference_features)
         rows[key] = VideoReport(row_name, action_accuracy(judge, clips, actions), distance)
     print(f"{'':>34} | accuracy | video Fréchet distance to real clips (× collapsed)")
     for row in rows.values():

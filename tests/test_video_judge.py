@@ -98,6 +98,18 @@ def test_compare_with_references_prints_and_ranks(judge, capsys):
         compare_with_references(judge, {}, real)
 
 
+def test_every_distance_uses_as_many_clips_as_the_floor(judge):
+    real = make_sprite_clips(202, seed=11)  # floor and reference: 101 clips each
+    samples = make_sprite_clips(300, seed=12)
+    rows = compare_with_references(judge, {"samples": (samples.videos, samples.actions)}, real)
+    first_clips = {"first": (samples.videos[:101], samples.actions[:101])}
+    first = compare_with_references(judge, first_clips, real)
+    assert rows["samples"].distance == pytest.approx(first["first"].distance)
+    assert rows["samples"].accuracy == action_accuracy(judge, samples.videos, samples.actions)
+    with pytest.raises(ValueError, match="at least 101 clips"):
+        compare_with_references(judge, {"few": (samples.videos[:50], samples.actions[:50])}, real)
+
+
 def test_bad_inputs_raise_clear_errors(judge):
     with pytest.raises(ValueError, match="8×3×32×32"):
         frechet_distance(judge, torch.zeros(4, 8, 3, 16, 16), torch.zeros(4, 8, 3, 32, 32))
