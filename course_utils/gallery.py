@@ -30,6 +30,11 @@ SAMPLE_PICTURES = (
 )  # a video notebook writes an animated GIF (and an MP4)
 
 
+# Seconds one cell may run outside the full profile: the longest quick cell takes about 90 s on a
+# 2-core CPU, so only a hung kernel gets near.
+CELL_TIMEOUT_S = 600
+
+
 @dataclass
 class RunResult:
     name: str
@@ -99,9 +104,48 @@ def ipc_kernel_config() -> Config:
     return config
 
 
+def execute_notebook(
+    path: Path,
+    executed: Path,
+    parameters: dict[str, object],
+    *,
+    kernel: str = "course",
+    cell_timeout_s: int | None = None,
+):
+    """Execute ``path`` with papermill on IPC kernels and write it to ``executed``; returns it.
+
+    With ``cell_timeout_s``, a cell that runs longer raises instead of waiting for ever.  A kernel
+    once hung in CI (inside one cell of a notebook that passes in a minute every other time), so a
+    cell that times out, or a kernel that dies, gets one more try in a fresh kernel, with a
+    warning that names the cell; a failing check is never retried.
+    """
+    import warnings
+
+    import papermill
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    def attempt():
+        return papermill.execute_notebook(
+            str(path),
+            str(executed),
+            parameters=parameters,
+            kernel_name=kernel,
+            language="python",
+            cwd=str(path.parent),
+            progress_bar=False,
+            execution_timeout=cell_timeout_s,
+            config=ipc_kernel_config(),
+        )
+
+    try:
+        return attempt()
+    except (CellTimeoutError, DeadKernelError) as exc:
+        warnings.warn(f"{path.name}: {type(exc).__name__}: {exc}; one more try", stacklevel=2)
+        return attempt()
+
+
 def run_notebook(path: Path, out_dir: Path, profile: str, kernel: str) -> RunResult:
     """Execute one notebook with papermill, write its executed copy and HTML; never raises."""
-    import papermill
     from nbconvert import HTMLExporter
 
     name = path.stem
@@ -113,15 +157,12 @@ def run_notebook(path: Path, out_dir: Path, profile: str, kernel: str) -> RunRes
     start = time.perf_counter()
     ok, error = True, ""
     try:
-        papermill.execute_notebook(
-            str(path),
-            str(executed),
-            parameters={"PROFILE": profile, "OUTPUT_DIR": str(output_dir)},
-            kernel_name=kernel,
-            language="python",
-            cwd=str(path.parent),
-            progress_bar=False,
-            config=ipc_kernel_config(),
+        execute_notebook(
+            path,
+            executed,
+            {"PROFILE": profile, "OUTPUT_DIR": str(output_dir)},
+            kernel=kernel,
+            cell_timeout_s=None if profile == "full" else CELL_TIMEOUT_S,  # full trains for long
         )
     except Exception as exc:  # report every failure and carry on with the next notebook
         ok, error = False, f"{type(exc).__name__}: {exc}"[:500]

@@ -2,8 +2,9 @@
 
 import nbformat
 import pytest
+from papermill.exceptions import PapermillExecutionError
 
-from course_utils.gallery import main
+from course_utils.gallery import execute_notebook, main
 
 PARAMETERS = 'PROFILE = "auto"\nSEED = 0\nOUTPUT_DIR = "out"'
 
@@ -54,3 +55,24 @@ def test_gallery_reports_each_notebook_and_fails_on_a_failing_one(tmp_path):
 def test_missing_notebook_is_a_usage_error(tmp_path):
     with pytest.raises(SystemExit):
         main([str(tmp_path / "nope.ipynb")])
+
+
+def test_a_hung_cell_gets_one_more_try_and_a_failing_one_none(tmp_path):
+    # The first kernel "hangs" in the second cell (it sleeps past the time limit) and leaves a
+    # mark; the fresh kernel of the second try finds the mark and finishes.
+    mark = tmp_path / "tried"
+    flaky = tmp_path / "flaky.ipynb"
+    write_notebook(
+        flaky,
+        f"import pathlib, time\nmark = pathlib.Path({str(mark)!r})\n"
+        "if not mark.exists():\n    mark.touch()\n    time.sleep(60)\nprint('finished')",
+    )
+    with pytest.warns(UserWarning, match="(?s)CellTimeoutError.*one more try"):
+        executed = execute_notebook(flaky, tmp_path / "out.ipynb", {}, cell_timeout_s=5)
+    assert "finished" in executed.cells[1].outputs[0]["text"]
+
+    failing = tmp_path / "failing.ipynb"
+    write_notebook(failing, f"open({str(tmp_path / 'runs.txt')!r}, 'a').write('run')\nassert False")
+    with pytest.raises(PapermillExecutionError):
+        execute_notebook(failing, tmp_path / "out.ipynb", {}, cell_timeout_s=5)
+    assert (tmp_path / "runs.txt").read_text() == "run", "a failing check must not run twice"
