@@ -116,8 +116,9 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "06_pix2pix": {
         # Six U-Nets (width 24), one after the other, with the same budget: the four of the
-        # comparison on outlines, and (c) and (d) again on coarse inputs (each 8×8 block averaged:
-        # 4×4 mosaics; at 4×4 blocks L1 alone hardly blurred: sharpness 0.88 vs (c)'s 0.95).
+        # comparison on outlines, and (c) and (d) again on coarse inputs (each coarse_factor ×
+        # coarse_factor block averaged; the factor is large enough for L1 alone to blur clearly,
+        # and Exercise 5 asks what smaller ones do).
         "quick": {
             "steps": 500,
             "batch_size": 32,
@@ -225,14 +226,16 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         },
     },
     "10_video_gans": {
-        # 8 frames of 32×32 on 2 CPU cores, batch 16, width 16: ~155 ms per MoCoGAN step, ~150 ms
-        # per VGAN step, ~160 ms per upsampler step.  MoCoGAN's discriminators learn slower than its
+        # 8 frames of 32×32 on 2 CPU cores, batch 16, width 16: ~85 ms per MoCoGAN step, ~75 ms
+        # per VGAN step, ~100 ms per upsampler step.  MoCoGAN's discriminators learn slower than its
         # generator (at the same rate they won and the sprites faded out).  VGAN needs
         # mask_sparsity 1.0 (at the paper's 0.1 the mask stayed at 0.84 of the frame).  The single
         # stage is MoCoGAN after single_stage_steps; base + upsampler train about as long.
         # Quick MoCoGAN without D_V's action head was fragile at seeds 0-4 (nearly still clips or
         # the action ignored at one seed or another, whatever the steps and D's rate).  With the
-        # head, D at half G's rate and 600 steps: action 60-84%, flicker 0.47-1.02× real.  The full
+        # head, D at half G's rate and 600 steps: action 90-97%, flicker 0.91-1.66× real, 63-84% of
+        # the clips solid (seeds 0-4, generators upsampling by resizing; with transposed
+        # convolutions the sprites were dotted: 1% solid at seed 0).  The full
         # profile trains without the head (the shipped recipe): with it the long MoCoGAN lost
         # variety (distance 1.04× the collapsed reference's at weight 1.0, 0.76× at 0.25, against
         # 0.30× without), and with it in the base the upsampler made the cascade worse (1.52× its

@@ -5,6 +5,7 @@ Clips are N×T×C×H×W tensors in [-1, 1].  The measures read a sprite clip the
 texture, so they apply to real and generated clips alike:
 
 * ``sprite_masks``: where a clip is coloured (the sprite), from its saturation.
+* ``sprite_shown``: does every frame of a clip show a solid sprite (not dots, not nothing)?
 * ``flicker``: mean |x_t - x_{t-1}|, how much a clip changes from frame to frame.
 * ``background_change``: the same, only where neither frame shows the sprite.
 * ``motion_measures``: the sprite's trajectory (centroid of its mask) against the action label:
@@ -25,6 +26,8 @@ from .data import ACTION_DIRECTIONS
 from .viz import make_grid, save_gif, show_video
 
 SATURATION_THRESHOLD = 0.3  # in [0, 1] units: grey is 0, a sprite at least 0.64
+SPRITE_AREA = (0.01, 0.2)  # share of the frame a shown sprite covers (real ones: 0.02 to 0.07)
+MIN_SOLIDITY = 0.8  # share of its 3×3 closing a shown sprite's mask fills (real ones: ≥ 0.9)
 
 
 def _check_clips(videos: object, name: str = "videos") -> torch.Tensor:
@@ -93,6 +96,24 @@ def sprite_masks(videos: torch.Tensor) -> torch.Tensor:
     return (saturation > SATURATION_THRESHOLD).float()
 
 
+def sprite_shown(videos: torch.Tensor) -> torch.Tensor:
+    """(N,) bools: does every frame of each clip show a solid sprite of a sprite's size?
+
+    A frame shows a sprite when its colour mask covers ``SPRITE_AREA`` of the frame and fills
+    at least ``MIN_SOLIDITY`` of its own closing (dilated, then eroded, by 3×3): so a frame with
+    no sprite, one coloured all over, or a sprite drawn as a pattern of dots (the checkerboard of
+    transposed convolutions) does not count.
+    """
+    masks = sprite_masks(videos).flatten(0, 1)  # (N·T, 1, H, W)
+    dilated = torch.nn.functional.max_pool2d(masks, 3, 1, 1)
+    closed = -torch.nn.functional.max_pool2d(-dilated, 3, 1, 1)
+    area = masks.sum((1, 2, 3))
+    solidity = area / closed.sum((1, 2, 3)).clamp(min=1)
+    low, high = (share * masks.shape[-1] * masks.shape[-2] for share in SPRITE_AREA)
+    shown = (area >= low) & (area <= high) & (solidity >= MIN_SOLIDITY)
+    return shown.view(videos.shape[:2]).all(1)
+
+
 def mask_iou(predicted: torch.Tensor, target: torch.Tensor) -> float:
     """Intersection over union of two masks (values above 0.5 count as inside).
 
@@ -131,6 +152,7 @@ class MotionMeasures:
     ``jerk``: mean |second difference| of the centroid (pixels per frame²): 0 for uniform motion.
     ``area_change``: mean relative change of the sprite's area from frame to frame (its content).
     ``visible``: share of frames with a sprite at all.
+    ``shown``: share of clips with a solid sprite in every frame (see ``sprite_shown``).
     """
 
     direction_accuracy: float
@@ -138,18 +160,19 @@ class MotionMeasures:
     jerk: float
     area_change: float
     visible: float
+    shown: float
 
     def line(self, name: str) -> str:
         return (
             f"{name:>28} | {self.direction_accuracy:9.1%} | {self.speed:5.2f} | {self.jerk:5.2f} | "
-            f"{self.area_change:11.1%} | {self.visible:7.1%}"
+            f"{self.area_change:11.1%} | {self.visible:7.1%} | {self.shown:6.1%}"
         )
 
     @staticmethod
     def header() -> str:
         return (
-            f"{'':>28} | direction | speed |  jerk | area change | visible\n"
-            f"{'':>28} | (labelled)| px/fr | px/fr²| per frame   | frames"
+            f"{'':>28} | direction | speed |  jerk | area change | visible | solid\n"
+            f"{'':>28} | (labelled)| px/fr | px/fr²| per frame   | frames  | clips"
         )
 
 
@@ -192,4 +215,5 @@ def motion_measures(videos: torch.Tensor, actions: torch.Tensor) -> MotionMeasur
         jerk=masked_mean(acceleration.norm(dim=-1), all_three),
         area_change=masked_mean(area_change.nan_to_num(0.0), both),
         visible=visible.float().mean().item(),
+        shown=sprite_shown(videos).float().mean().item(),
     )

@@ -10,6 +10,7 @@ from course_utils.video import (
     mask_iou,
     motion_measures,
     sprite_masks,
+    sprite_shown,
 )
 
 
@@ -97,3 +98,22 @@ def test_measures_reject_images_that_are_not_clips():
         sprite_masks(torch.zeros(2, 4, 1, 8, 8))
     with pytest.raises(ValueError, match="actions"):
         motion_measures(torch.zeros(2, 4, 3, 8, 8), torch.zeros(3, dtype=torch.long))
+
+
+def test_a_sprite_is_shown_when_solid_and_not_when_dotted_or_missing(clips):
+    assert sprite_shown(clips.videos).all()
+    assert motion_measures(clips.videos, clips.actions).shown == 1.0
+    # The checkerboard of a transposed convolution: every other pixel of the sprite dark.
+    yy, xx = torch.meshgrid(torch.arange(32), torch.arange(32), indexing="ij")
+    black = make_sprite_clips(50, seed=2).videos
+    dotted = torch.where((yy + xx) % 2 == 0, black, -1.0)
+    assert not sprite_shown(dotted).any()
+    assert motion_measures(dotted, torch.zeros(50, dtype=torch.long)).visible == 1.0  # not enough
+    empty = torch.full_like(black, -1.0)
+    assert not sprite_shown(empty).any()
+    one_frame_missing = black.clone()
+    one_frame_missing[:, 3] = -1.0
+    assert not sprite_shown(one_frame_missing).any()
+    coloured_all_over = black.clone()
+    coloured_all_over[..., 0, :, :] = 1.0
+    assert not sprite_shown(coloured_all_over).any()
