@@ -10,6 +10,8 @@ Nothing here touches the network.  Sources:
 * ``edge_map``: the outlines of images (for paired translation, edges → images).
 * ``make_sprite_clips``: procedural video clips of coloured sprites moving in labelled directions,
   with their ground truth (masks, trajectories, backgrounds).
+* ``make_stories``: procedural stories (CLEVR-SV-like), one object added per frame, each frame
+  with a sentence (words and token ids) and its ground truth (attributes, what is where).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._checks import check_choice, check_images, check_positive_int
+from ._checks import check_choice, check_images, check_positive_int, check_tensor, describe
 
 DATA_ENV = "COURSE_DATA_DIR"
 REPO_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -258,7 +260,7 @@ def _textures(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def _sprite_coverage(
-    shape: np.ndarray, dy: np.ndarray, dx: np.ndarray, radius: float
+    shape: np.ndarray, dy: np.ndarray, dx: np.ndarray, radius: float | np.ndarray
 ) -> np.ndarray:
     """How much of each pixel the sprite covers, in [0, 1] (half a pixel of anti-aliasing)."""
     circle = np.sqrt(dx**2 + dy**2) - radius
@@ -352,4 +354,161 @@ def make_sprite_clips(
         shapes=torch.from_numpy(shapes.astype(np.int64)),
         colours=torch.from_numpy(colours.astype(np.float32)),
         backgrounds=to_signed_unit(backdrop, 1.0),
+    )
+
+
+# Stories (CLEVR-SV-like): one object appears per frame on a 3×3 grid and stays.
+STORY_COLOURS = {
+    "red": (0.9, 0.1, 0.1),
+    "green": (0.1, 0.75, 0.2),
+    "blue": (0.15, 0.3, 1.0),
+    "yellow": (0.95, 0.85, 0.1),
+    "purple": (0.6, 0.2, 0.9),
+    "cyan": (0.1, 0.85, 0.9),
+}
+STORY_SIZES = ("small", "big")
+STORY_PLACES = (
+    "top left", "top", "top right",
+    "left", "middle", "right",
+    "bottom left", "bottom", "bottom right",
+)  # fmt: skip
+STORY_ATTRIBUTES = ("shape", "colour", "size", "place")
+STORY_VOCABULARY = (
+    "<pad>", "a", "appears", "at", "in", "the", ".",
+    *STORY_SIZES, *STORY_COLOURS, *SHAPES, "top", "bottom", "left", "right", "middle",
+)  # fmt: skip
+SENTENCE_LENGTH = 10  # tokens of the longest sentence: "a big red circle appears at the top left ."
+_RADIUS = {"small": 0.26, "big": 0.42}  # of a grid cell
+
+
+@dataclass
+class Stories:
+    """Stories of ``T`` frames; in frame ``t`` object ``t`` appears, and earlier objects stay.
+
+    ``images`` N×T×3×H×W in [-1, 1] (black background): frame ``t`` shows objects ``0..t``.
+    ``objects`` N×T×4: object ``t``'s attributes in ``STORY_ATTRIBUTES`` order, as indices into
+    ``SHAPES``, ``STORY_COLOURS``, ``STORY_SIZES`` and ``STORY_PLACES``; no two share a place.
+    ``stated`` N×T×4 bools: which of them sentence ``t`` states (shape and place always; colour
+    and size may be left out, and then the picture still has one, which later frames must keep).
+    ``tokens`` N×T×``SENTENCE_LENGTH``: sentence ``t`` as indices into ``STORY_VOCABULARY``,
+    padded with 0.  ``scenes`` N×T×9×3: what is where in frame ``t``, for each place of the grid
+    the shape, colour and size of the object there, -1 where the place is empty.
+    """
+
+    images: torch.Tensor
+    objects: torch.Tensor
+    stated: torch.Tensor
+    tokens: torch.Tensor
+    scenes: torch.Tensor
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def sentence(self, story: int, frame: int) -> str:
+        """Sentence ``frame`` of story ``story``, as text."""
+        words = [STORY_VOCABULARY[i] for i in self.tokens[story, frame].tolist() if i]
+        return " ".join(words[:-1]) + "."
+
+
+def draw_scenes(scenes: torch.Tensor, size: int = 32) -> torch.Tensor:
+    """Draw story frames from their scene tables (``Stories.scenes``: …×9×3, -1 = empty place).
+
+    Returns …×3×``size``×``size`` images in [-1, 1], black where no object is.  Objects are
+    drawn anti-aliased (half a pixel), each in its grid cell, so they never overlap.
+    """
+    scenes = check_tensor(scenes, "scenes")
+    if scenes.ndim < 2 or tuple(scenes.shape[-2:]) != (len(STORY_PLACES), 3):
+        raise ValueError(
+            f"scenes: expected a …×{len(STORY_PLACES)}×3 table, got {describe(scenes)}"
+        )
+    check_positive_int(size, "size", minimum=24)
+    table = scenes.reshape(-1, len(STORY_PLACES), 3).numpy()
+    cell = size / 3
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) + 0.5
+    palette = np.array(list(STORY_COLOURS.values()), np.float32)
+    radii = np.array([_RADIUS[s] for s in STORY_SIZES], np.float32) * cell
+    pixels = np.zeros((len(table), 3, size, size), np.float32)
+    for place in range(len(STORY_PLACES)):
+        shape, colour, object_size = table[:, place].T
+        present = shape >= 0
+        if not present.any():
+            continue
+        coverage = _sprite_coverage(
+            shape[present, None, None],
+            yy - (place // 3 + 0.5) * cell,
+            xx - (place % 3 + 0.5) * cell,
+            radii[object_size[present], None, None],
+        )  # (M, H, W): this place's object in each frame that has one
+        pixels[present] += coverage[:, None] * palette[colour[present], :, None, None]
+    return to_signed_unit(pixels, 1.0).view(*scenes.shape[:-2], 3, size, size)
+
+
+def story_sentence(shape: int, colour: int | None, size: int | None, place: int) -> list[str]:
+    """The words of "a [size] [colour] shape appears at the place ." (None: left unsaid)."""
+    where = STORY_PLACES[place]
+    return [
+        "a",
+        *([STORY_SIZES[size]] if size is not None else []),
+        *([list(STORY_COLOURS)[colour]] if colour is not None else []),
+        SHAPES[shape],
+        "appears",
+        *(["in", "the", "middle"] if where == "middle" else ["at", "the", *where.split()]),
+        ".",
+    ]
+
+
+def make_stories(
+    n: int, *, frames: int = 4, size: int = 32, omit: float = 0.25, seed: int = 0
+) -> Stories:
+    """``n`` procedural stories of ``frames`` frames of ``size``×``size`` pixels (see ``Stories``).
+
+    Each object's shape, colour, size and place are uniform (places without repeats in a story);
+    each sentence leaves out the colour, and independently the size, with probability ``omit``.
+    Objects are drawn anti-aliased (half a pixel).  Seeded: the same arguments, the same stories.
+    """
+    check_positive_int(n, "n")
+    check_positive_int(frames, "frames")
+    if frames > len(STORY_PLACES):
+        raise ValueError(
+            f"frames: expected at most {len(STORY_PLACES)} (one object per place of the 3×3 "
+            f"grid), got {frames}"
+        )
+    check_positive_int(size, "size", minimum=24)
+    if not 0.0 <= omit < 1.0:
+        raise ValueError(f"omit: expected a probability in [0, 1), got {omit!r}")
+    rng = np.random.default_rng(seed)
+    places = np.argsort(rng.random((n, len(STORY_PLACES))), axis=1)[:, :frames]
+    objects = np.stack(
+        [
+            rng.integers(0, len(SHAPES), (n, frames)),
+            rng.integers(0, len(STORY_COLOURS), (n, frames)),
+            rng.integers(0, len(STORY_SIZES), (n, frames)),
+            places,
+        ],
+        -1,
+    )  # (n, T, 4)
+    stated = np.ones((n, frames, 4), bool)
+    stated[..., 1:3] = rng.random((n, frames, 2)) >= omit
+
+    tokens = np.zeros((n, frames, SENTENCE_LENGTH), np.int64)
+    index = {word: i for i, word in enumerate(STORY_VOCABULARY)}
+    scenes = np.full((n, frames, len(STORY_PLACES), 3), -1, np.int64)
+    for story in range(n):
+        for t in range(frames):
+            shape, colour, object_size, place = objects[story, t].tolist()
+            words = story_sentence(
+                shape,
+                colour if stated[story, t, 1] else None,
+                object_size if stated[story, t, 2] else None,
+                place,
+            )
+            tokens[story, t, : len(words)] = [index[w] for w in words]
+            scenes[story, t:, place] = (shape, colour, object_size)  # there from frame t on
+    scenes_tensor = torch.from_numpy(scenes)
+    return Stories(
+        images=draw_scenes(scenes_tensor, size),
+        objects=torch.from_numpy(objects.astype(np.int64)),
+        stated=torch.from_numpy(stated),
+        tokens=torch.from_numpy(tokens),
+        scenes=scenes_tensor,
     )
