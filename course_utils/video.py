@@ -104,14 +104,19 @@ def sprite_shown(videos: torch.Tensor) -> torch.Tensor:
     no sprite, one coloured all over, or a sprite drawn as a pattern of dots (the checkerboard of
     transposed convolutions) does not count.
     """
-    masks = sprite_masks(videos).flatten(0, 1)  # (N·T, 1, H, W)
+    return _solid_in_every_frame(sprite_masks(videos))
+
+
+def _solid_in_every_frame(colour_masks: torch.Tensor) -> torch.Tensor:
+    """``sprite_shown`` on the clips' colour masks (N×T×1×H×W)."""
+    masks = colour_masks.flatten(0, 1)  # (N·T, 1, H, W)
     dilated = torch.nn.functional.max_pool2d(masks, 3, 1, 1)
     closed = -torch.nn.functional.max_pool2d(-dilated, 3, 1, 1)
     area = masks.sum((1, 2, 3))
     solidity = area / closed.sum((1, 2, 3)).clamp(min=1)
     low, high = (share * masks.shape[-1] * masks.shape[-2] for share in SPRITE_AREA)
     shown = (area >= low) & (area <= high) & (solidity >= MIN_SOLIDITY)
-    return shown.view(videos.shape[:2]).all(1)
+    return shown.view(colour_masks.shape[:2]).all(1)
 
 
 def mask_iou(predicted: torch.Tensor, target: torch.Tensor) -> float:
@@ -178,7 +183,8 @@ class MotionMeasures:
 
 def motion_measures(videos: torch.Tensor, actions: torch.Tensor) -> MotionMeasures:
     """Trajectory of each clip's sprite against its action label (see ``MotionMeasures``)."""
-    masks = sprite_masks(videos)[:, :, 0]  # (N, T, H, W)
+    colour_masks = sprite_masks(videos)
+    masks = colour_masks[:, :, 0]  # (N, T, H, W)
     actions = check_tensor(actions, "actions").cpu()
     if actions.shape != videos.shape[:1]:
         raise ValueError(f"actions: expected shape ({len(videos)},), got {tuple(actions.shape)}")
@@ -215,5 +221,5 @@ def motion_measures(videos: torch.Tensor, actions: torch.Tensor) -> MotionMeasur
         jerk=masked_mean(acceleration.norm(dim=-1), all_three),
         area_change=masked_mean(area_change.nan_to_num(0.0), both),
         visible=visible.float().mean().item(),
-        shown=sprite_shown(videos).float().mean().item(),
+        shown=_solid_in_every_frame(colour_masks).float().mean().item(),
     )
