@@ -281,6 +281,44 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "single_stage_steps": 1500,  # 227 s; base + upsampler took 295 s
         },
     },
+    "11_story_visualization": {
+        # Four generators on 4-frame stories of 32×32, width 16, batch 8 (4 stories, each twice for
+        # mode seeking) on 2 CPU cores: ~30 ms per step for the frame-by-frame GANs, ~55 ms for
+        # StoryGAN with its story discriminator (quick: 150 s of training, 235-250 s in all).
+        # aux_weight: the attribute classifier's weight in D and G (the released code: 1.0 and 0.4).
+        # story_weight: D_S's weight in G's loss (in a prototype at 1.0 its frames-and-changes
+        # encoder took over: consistent stories of the wrong colours, agreement 13%).  quick, seeds
+        # 0 and 1: StoryGAN agreement 35%, persistence 31%, consistency 58-61% (model 2: 55-63%);
+        # full (the shipped weights, 11 min): 83%, 78%, 80% (model 2: 70%).
+        "quick": {
+            "stories": 4000,
+            "eval_stories": 1000,
+            "omit": 0.4,
+            "encoder_steps": 300,
+            "width": 16,
+            "batch_size": 8,
+            "learning_rate": 1e-3,
+            "aux_weight": 2.0,
+            "kl_weight": 0.1,
+            "mode_seeking_weight": 0.02,
+            "story_weight": 0.1,
+            "gan_steps": 1000,
+        },
+        "full": {
+            "stories": 8000,
+            "eval_stories": 1000,
+            "omit": 0.4,
+            "encoder_steps": 600,
+            "width": 16,
+            "batch_size": 8,
+            "learning_rate": 1e-3,
+            "aux_weight": 2.0,
+            "kl_weight": 0.1,
+            "mode_seeking_weight": 0.02,
+            "story_weight": 0.1,
+            "gan_steps": 4000,
+        },
+    },
 }
 
 # Notebooks whose trained weights ship in data/checkpoints/ for the pretrained profile:
@@ -295,6 +333,7 @@ SHIPPED_CHECKPOINTS: dict[str, tuple[str, str]] = {
     "08_cyclegan": ("cyclegan", "generators.safetensors"),
     "09_diffusion": ("diffusion", "diffusion.safetensors"),
     "10_video_gans": ("video_gans", "video_gans.safetensors"),
+    "11_story_visualization": ("story_gan", "story_gan.safetensors"),
 }
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import torch
+from matplotlib.figure import Figure
 from safetensors.torch import load_file, save_file
 
 from ._checks import check_images, check_positive_int, check_tensor
@@ -102,6 +103,33 @@ def save_video_samples(
     tensors = _images_and_labels(videos, labels)
     path = _write(Path(output_dir), tensors)
     save_clips(tensors["images"][:shown], path.parent / "samples", nrow=nrow, fps=fps)
+    return path
+
+
+def save_story_samples(
+    output_dir: str | os.PathLike,
+    stories: torch.Tensor,
+    conditions: Mapping[str, torch.Tensor],
+    picture: Figure,
+) -> Path:
+    """Write stories (N×T×C×H×W in [-1, 1]) and what they were drawn from to ``output_dir``.
+
+    Creates ``samples.safetensors`` (tensor ``images`` and one tensor per name of ``conditions``,
+    each with N rows, e.g. a story's sentences as word ids) and ``samples.png`` from ``picture``,
+    a figure of stories with their sentences (``viz.show_stories``).
+    """
+    check_images(stories, "stories", ndim=5)
+    tensors = {"images": stories.detach().float().cpu().contiguous()}
+    for name, tensor in conditions.items():
+        check_tensor(tensor, name)
+        if name in tensors or len(tensor) != len(stories):
+            raise ValueError(
+                f"conditions[{name!r}]: expected a new name and {len(stories)} rows, got "
+                f"{'a taken name' if name in tensors else f'{len(tensor)} rows'}"
+            )
+        tensors[name] = tensor.detach().cpu().contiguous()
+    path = _write(Path(output_dir), tensors)
+    picture.savefig(path.parent / "samples.png", dpi=80)
     return path
 
 

@@ -173,16 +173,21 @@ def frechet_distances(
     judge: StoryJudge, images: torch.Tensor, reference: torch.Tensor
 ) -> tuple[float, float]:
     """(frame distance, story distance) between two sets of N×T×3×H×W stories, in the judge's
-    features: of single frames, and of each story's frames side by side."""
+    features: of single frames, and of each story's frames side by side.
+
+    ``reference`` may also be the reference stories' features, ``frame_features(judge, stories)``
+    (N×T×128), so that a table of many rows reads its reference once.
+    """
     for name, x in (("images", images), ("reference", reference)):
-        if check_tensor(x, name).ndim != 5:
+        if check_tensor(x, name).ndim not in ((5,) if name == "images" else (3, 5)):
             raise ValueError(f"{name}: expected N×T×3×H×W stories, got {describe(x)}")
     if images.shape[1] != reference.shape[1]:
         raise ValueError(
             f"expected stories of the same length, got {images.shape[1]} and "
             f"{reference.shape[1]} frames"
         )
-    a, b = frame_features(judge, images), frame_features(judge, reference)
+    a = frame_features(judge, images)
+    b = reference if reference.ndim == 3 else frame_features(judge, reference)
     return (
         frechet_from_features(a.flatten(0, 1), b.flatten(0, 1)),
         frechet_from_features(a.flatten(1), b.flatten(1)),

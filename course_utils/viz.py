@@ -239,3 +239,43 @@ def save_gif(
         path, save_all=True, append_images=pictures[1:], duration=round(1000 / fps), loop=0
     )
     return path
+
+
+def show_stories(
+    stories: torch.Tensor,
+    sentences: Sequence[Sequence[str]],
+    *,
+    row_titles: Sequence[str] | None = None,
+    title: str | None = None,
+    scale: float = 1.6,
+) -> Figure:
+    """Draw N×T×C×H×W stories one per row, each frame above its sentence; returns the figure.
+
+    ``sentences[n][t]`` is printed under frame ``t`` of story ``n`` (wrapped to the frame's
+    width); ``row_titles`` label the rows on the left.
+    """
+    import textwrap
+
+    stories = check_images(stories, "stories", ndim=5)
+    n, frames = stories.shape[:2]
+    if len(sentences) != n or any(len(row) != frames for row in sentences):
+        shape = [len(row) for row in sentences]
+        raise ValueError(
+            f"sentences: expected {n} rows of {frames} sentences (one per frame), got {shape}"
+        )
+    if row_titles is not None and len(row_titles) != n:
+        raise ValueError(f"row_titles: expected {n} titles, got {len(row_titles)}")
+    fig, axes = plt.subplots(n, frames, figsize=(scale * frames, scale * 1.45 * n), squeeze=False)
+    for story in range(n):
+        for t in range(frames):
+            ax = axes[story, t]
+            ax.imshow(to_numpy_image(stories[story, t]), interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_xlabel(textwrap.fill(sentences[story][t], 22), fontsize=8)
+        if row_titles is not None:
+            axes[story, 0].set_ylabel(textwrap.fill(row_titles[story], 18), fontsize=9)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -351,3 +351,41 @@ def test_to_pixels_check():
     assert not exercises.check_to_pixels(lambda x: ((x + 1) * 127.5).round().to(torch.uint8))
     assert not exercises.check_to_pixels(lambda x: ((x.clamp(-1, 1) + 1) * 127.5).round())
     assert not exercises.check_to_pixels(not_attempted)
+
+
+def draw_code(mu, log_variance, generator):
+    return mu + (0.5 * log_variance).exp() * torch.randn(mu.shape, generator=generator)
+
+
+def kl_code(mu, log_variance):
+    return 0.5 * (mu**2 + log_variance.exp() - 1 - log_variance).sum(1).mean()
+
+
+def test_reparameterisation():
+    assert exercises.check_reparameterisation(draw_code, kl_code)
+    assert not exercises.check_reparameterisation(  # the variance taken for the spread
+        lambda m, v, g: m + v.exp() * torch.randn(m.shape, generator=g), kl_code
+    )
+    assert not exercises.check_reparameterisation(  # noise from elsewhere, not the generator
+        lambda m, v, g: m + (0.5 * v).exp() * torch.randn(m.shape), kl_code
+    )
+    assert not exercises.check_reparameterisation(  # no gradient to the spread
+        lambda m, v, g: m + (0.5 * v.detach()).exp() * torch.randn(m.shape, generator=g), kl_code
+    )
+    assert not exercises.check_reparameterisation(  # averaged over the code, not summed
+        draw_code, lambda m, v: 0.5 * (m**2 + v.exp() - 1 - v).mean()
+    )
+    assert not exercises.check_reparameterisation(draw_code, lambda m, v: (m**2).sum(1).mean())
+    assert not exercises.check_reparameterisation(not_attempted, kl_code)
+
+
+def test_story_score():
+    def score(image, text, w, b):
+        return torch.sigmoid((image * text) @ w + b)
+
+    assert exercises.check_story_score(score)
+    assert not exercises.check_story_score(lambda i, t, w, b: (i * t) @ w + b)  # a logit
+    assert not exercises.check_story_score(lambda i, t, w, b: torch.sigmoid(i @ w + t @ w + b))
+    assert not exercises.check_story_score(lambda i, t, w, b: torch.sigmoid((i * t).sum(1) + b))
+    assert not exercises.check_story_score(lambda i, t, w, b: score(i, t, w, b)[:, None])
+    assert not exercises.check_story_score(not_attempted)

@@ -6,6 +6,7 @@ import torch
 from course_utils.data import STORY_COLOURS, STORY_PLACES, STORY_SIZES, draw_scenes, make_stories
 from course_utils.story_judge import (
     MIN_HELDOUT_ACCURACY,
+    frame_features,
     frechet_distances,
     heldout_accuracies,
     load_story_judge,
@@ -85,6 +86,9 @@ def test_distances_rank_real_stories_first(judge):
     assert real_frames < 0.2 * bad_frames and real_stories < 0.2 * bad_stories
     big = make_stories(1000, size=64, seed=13).images
     assert frechet_distances(judge, big, reference)[0] < 0.2 * bad_frames
+    # the reference's features in place of its images: the same distances
+    features = frame_features(judge, reference)
+    assert frechet_distances(judge, forgetful, features) == (bad_frames, bad_stories)
 
 
 def test_bad_input_raises_clear_errors(judge, stories):

@@ -139,3 +139,25 @@ def test_video_samples_write_clips_gif_and_mp4(tmp_path):
         save_video_samples(tmp_path, videos[0], labels)
     with pytest.raises(ValueError, match=r"labels: expected shape \(5,\)"):
         save_video_samples(tmp_path, videos, labels[:4])
+
+
+def test_stories_with_their_sentences_and_story_samples(tmp_path):
+    from course_utils.samples import save_story_samples
+    from course_utils.viz import show_stories
+
+    stories = torch.rand(2, 3, 3, 8, 8) * 2 - 1
+    sentences = [["a red circle appears at the top.", "b", "c"], ["d", "e", "f"]]
+    fig = show_stories(stories, sentences, row_titles=["one", "two"], title="t")
+    assert len(fig.axes) == 6 and fig.axes[0].get_xlabel().startswith("a red circle")
+    tokens = torch.arange(2 * 3 * 10).view(2, 3, 10)
+    save_story_samples(tmp_path, stories, {"tokens": tokens}, fig)
+    plt.close(fig)
+    loaded = load_samples(tmp_path)
+    assert torch.equal(loaded["images"], stories) and torch.equal(loaded["tokens"], tokens)
+    assert (tmp_path / "samples.png").read_bytes().startswith(b"\x89PNG")
+    with pytest.raises(ValueError, match="2 rows of 3 sentences"):
+        show_stories(stories, sentences[:1])
+    with pytest.raises(ValueError, match="N×T×C×H×W"):
+        show_stories(stories[0], sentences)
+    with pytest.raises(ValueError, match="2 rows"):
+        save_story_samples(tmp_path, stories, {"tokens": tokens[:1]}, fig)
