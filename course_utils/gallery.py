@@ -30,8 +30,8 @@ SAMPLE_PICTURES = (
 )  # a video notebook writes an animated GIF (and an MP4)
 
 
-# Seconds one cell may run outside the full profile: the longest quick cell takes under 2 minutes
-# on a 2-core CPU, so only a hung kernel gets near.
+# Seconds one cell may run outside the full profile: the longest quick cell takes under 3 minutes
+# on a 2-core CPU (11's training, 133 s), so only a hung kernel gets near.
 CELL_TIMEOUT_S = 600
 
 
