@@ -353,39 +353,40 @@ def test_to_pixels_check():
     assert not exercises.check_to_pixels(not_attempted)
 
 
-def draw_code(mu, log_variance, generator):
-    return mu + (0.5 * log_variance).exp() * torch.randn(mu.shape, generator=generator)
+def gaussian_kl(mu, log_variance, prior_mu, prior_log_variance):
+    ratio = (log_variance - prior_log_variance).exp()
+    gap = (mu - prior_mu) ** 2 / prior_log_variance.exp()
+    return 0.5 * (ratio + gap - 1 - (log_variance - prior_log_variance)).sum(1).mean()
 
 
-def kl_code(mu, log_variance):
-    return 0.5 * (mu**2 + log_variance.exp() - 1 - log_variance).sum(1).mean()
-
-
-def test_reparameterisation():
-    assert exercises.check_reparameterisation(draw_code, kl_code)
-    assert not exercises.check_reparameterisation(  # the variance taken for the spread
-        lambda m, v, g: m + v.exp() * torch.randn(m.shape, generator=g), kl_code
+def test_gaussian_kl():
+    assert exercises.check_gaussian_kl(gaussian_kl)
+    assert not exercises.check_gaussian_kl(  # the notebook's standard-normal case only
+        lambda m, v, pm, pv: 0.5 * (m**2 + v.exp() - 1 - v).sum(1).mean()
     )
-    assert not exercises.check_reparameterisation(  # noise from elsewhere, not the generator
-        lambda m, v, g: m + (0.5 * v).exp() * torch.randn(m.shape), kl_code
+    assert not exercises.check_gaussian_kl(lambda m, v, pm, pv: gaussian_kl(m, v, pm, pv) / 5)
+    assert not exercises.check_gaussian_kl(  # the two Gaussians swapped
+        lambda m, v, pm, pv: gaussian_kl(pm[None], pv[None], m, v)
     )
-    assert not exercises.check_reparameterisation(  # no gradient to the spread
-        lambda m, v, g: m + (0.5 * v.detach()).exp() * torch.randn(m.shape, generator=g), kl_code
-    )
-    assert not exercises.check_reparameterisation(  # averaged over the code, not summed
-        draw_code, lambda m, v: 0.5 * (m**2 + v.exp() - 1 - v).mean()
-    )
-    assert not exercises.check_reparameterisation(draw_code, lambda m, v: (m**2).sum(1).mean())
-    assert not exercises.check_reparameterisation(not_attempted, kl_code)
+    assert not exercises.check_gaussian_kl(lambda m, v, pm, pv: ((m - pm) ** 2).sum(1).mean())
+    assert not exercises.check_gaussian_kl(not_attempted)
 
 
-def test_story_score():
-    def score(image, text, w, b):
-        return torch.sigmoid((image * text) @ w + b)
+def kept_shapes(scenes, objects, same_shape=True):
+    pairs = kept = 0
+    for t in range(objects.shape[1]):
+        for k in range(t):
+            shown = scenes[torch.arange(len(objects)), t, objects[:, k, 3], 0]
+            kept += ((shown == objects[:, k, 0]) if same_shape else (shown >= 0)).sum().item()
+            pairs += len(objects)
+    return kept / pairs
 
-    assert exercises.check_story_score(score)
-    assert not exercises.check_story_score(lambda i, t, w, b: (i * t) @ w + b)  # a logit
-    assert not exercises.check_story_score(lambda i, t, w, b: torch.sigmoid(i @ w + t @ w + b))
-    assert not exercises.check_story_score(lambda i, t, w, b: torch.sigmoid((i * t).sum(1) + b))
-    assert not exercises.check_story_score(lambda i, t, w, b: score(i, t, w, b)[:, None])
-    assert not exercises.check_story_score(not_attempted)
+
+def test_persistence():
+    assert exercises.check_persistence(kept_shapes)
+    assert not exercises.check_persistence(lambda s, o: kept_shapes(s, o, same_shape=False))
+    assert not exercises.check_persistence(lambda s, o: 1.0)
+    assert not exercises.check_persistence(  # counts k = t too
+        lambda s, o: (s[torch.arange(len(o))[:, None], :, o[:, :, 3], 0] >= 0).float().mean().item()
+    )
+    assert not exercises.check_persistence(not_attempted)
