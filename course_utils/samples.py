@@ -37,6 +37,21 @@ def _images_and_labels(
     return tensors
 
 
+def _add_conditions(
+    tensors: dict[str, torch.Tensor], conditions: Mapping[str, torch.Tensor], *, as_float: bool
+) -> None:
+    """Add each conditioning tensor (one row per image, a name not taken yet) to ``tensors``."""
+    rows = len(tensors["images"])
+    for name, tensor in conditions.items():
+        check_tensor(tensor, name)
+        if name in tensors or len(tensor) != rows:
+            raise ValueError(
+                f"conditions[{name!r}]: expected a new name and {rows} rows, got "
+                f"{'a taken name' if name in tensors else f'{len(tensor)} rows'}"
+            )
+        tensors[name] = (tensor.float() if as_float else tensor).detach().cpu().contiguous()
+
+
 def _write(output_dir: Path, tensors: dict[str, torch.Tensor]) -> Path:
     path = output_dir / "samples.safetensors"
     atomic_write(path, lambda tmp: save_file(tensors, str(tmp)))
@@ -69,14 +84,7 @@ def save_samples(
     shown = images if picture is None else check_images(picture, "picture")
     nrow = nrow or min(MAX_PICTURE_COLUMNS, math.ceil(math.sqrt(len(shown))))
     tensors = _images_and_labels(images, labels)
-    for name, tensor in (conditions or {}).items():
-        check_tensor(tensor, name)
-        if name in tensors or len(tensor) != len(images):
-            raise ValueError(
-                f"conditions[{name!r}]: expected a new name and {len(images)} rows, got "
-                f"{'a taken name' if name in tensors else f'{len(tensor)} rows'}"
-            )
-        tensors[name] = tensor.detach().float().cpu().contiguous()
+    _add_conditions(tensors, conditions or {}, as_float=True)
     path = _write(Path(output_dir), tensors)
     save_grid(shown.detach().float().cpu(), path.parent / "samples.png", nrow=nrow, title=title)
     return path
@@ -119,15 +127,8 @@ def save_story_samples(
     a figure of stories with their sentences (``viz.show_stories``).
     """
     check_images(stories, "stories", ndim=5)
-    tensors = {"images": stories.detach().float().cpu().contiguous()}
-    for name, tensor in conditions.items():
-        check_tensor(tensor, name)
-        if name in tensors or len(tensor) != len(stories):
-            raise ValueError(
-                f"conditions[{name!r}]: expected a new name and {len(stories)} rows, got "
-                f"{'a taken name' if name in tensors else f'{len(tensor)} rows'}"
-            )
-        tensors[name] = tensor.detach().cpu().contiguous()
+    tensors = _images_and_labels(stories, None)
+    _add_conditions(tensors, conditions, as_float=False)  # word ids stay integers
     path = _write(Path(output_dir), tensors)
     picture.savefig(path.parent / "samples.png", dpi=80)
     return path

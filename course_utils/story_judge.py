@@ -180,7 +180,8 @@ def frechet_distances(
     """
     for name, x in (("images", images), ("reference", reference)):
         if check_tensor(x, name).ndim not in ((5,) if name == "images" else (3, 5)):
-            raise ValueError(f"{name}: expected N×T×3×H×W stories, got {describe(x)}")
+            also = "" if name == "images" else " (or their N×T×128 features)"
+            raise ValueError(f"{name}: expected N×T×3×H×W stories{also}, got {describe(x)}")
     if images.shape[1] != reference.shape[1]:
         raise ValueError(
             f"expected stories of the same length, got {images.shape[1]} and "
