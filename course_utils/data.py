@@ -9,7 +9,7 @@ Nothing here touches the network.  Sources:
 * ``make_shapes``: a procedural generator of simple shapes with class labels.
 * ``edge_map``: the outlines of images (for paired translation, edges → images).
 * ``make_sprite_clips``: procedural video clips of coloured sprites moving in labelled directions,
-  with their ground truth (masks, trajectories, backgrounds).
+  of any length, with a caption and their ground truth (masks, trajectories, backgrounds).
 * ``make_stories``: procedural stories (CLEVR-SV-like), one object added per frame, each frame
   with a sentence (words and token ids) and its ground truth (attributes, what is where).
 """
@@ -197,6 +197,32 @@ ACTIONS = ("right", "left", "down", "up")
 ACTION_DIRECTIONS = torch.tensor([[0.0, 1.0], [0.0, -1.0], [1.0, 0.0], [-1.0, 0.0]])
 TEXTURES = ("brick", "grass", "gravel")
 BACKGROUNDS = ("black", "gradient", "texture")
+CLIP_COLOURS = ("any", "named")
+# The course's named colours, far apart in hue: the stories' objects and the captioned clips.
+STORY_COLOURS = {
+    "red": (0.9, 0.1, 0.1),
+    "green": (0.1, 0.75, 0.2),
+    "blue": (0.15, 0.3, 1.0),
+    "yellow": (0.95, 0.85, 0.1),
+    "purple": (0.6, 0.2, 0.9),
+    "cyan": (0.1, 0.85, 0.9),
+}
+CLIP_VOCABULARY = ("<pad>", "a", "moves", ".", *STORY_COLOURS, *SHAPES, *ACTIONS)
+CAPTION_LENGTH = 6  # "a red square moves left ."
+MAX_DEFAULT_TRAVEL = 14.0  # pixels: the default speed's longest path, (1, 2) px per frame × 7
+
+
+def hue_of(rgb: np.ndarray) -> np.ndarray:
+    """The hue of colours (…×3 in [0, 1]) as an angle in [0, 1): red 0, green 1/3, blue 2/3."""
+    r, g, b = np.moveaxis(np.asarray(rgb, np.float64), -1, 0)
+    return (np.arctan2(np.sqrt(3.0) * (g - b), 2 * r - g - b) / (2 * np.pi)) % 1.0
+
+
+def nearest_named_colour(rgb: np.ndarray) -> np.ndarray:
+    """Index into ``STORY_COLOURS`` of the named colour nearest in hue to each colour (…×3)."""
+    named = hue_of(np.array(list(STORY_COLOURS.values())))
+    gap = np.abs(hue_of(rgb)[..., None] - named)
+    return np.minimum(gap, 1 - gap).argmin(-1)
 
 
 @dataclass
@@ -206,7 +232,10 @@ class SpriteClips:
     ``videos`` N×T×3×H×W in [-1, 1]; ``masks`` N×T×1×H×W (1 where the sprite covers at least half
     a pixel); ``positions`` N×T×2, the sprite's centre (y, x) in pixels; ``actions`` N, an index
     into ``ACTIONS``; ``speeds`` N, pixels per frame; ``shapes`` N, an index into ``SHAPES``;
-    ``colours`` N×3 in [0, 1]; ``backgrounds`` N×3×H×W in [-1, 1] (all -1 on black).
+    ``colours`` N×3 in [0, 1]; ``backgrounds`` N×3×H×W in [-1, 1] (all -1 on black);
+    ``colour_names`` N, an index into ``STORY_COLOURS`` (the named colour nearest in hue);
+    ``tokens`` N×``CAPTION_LENGTH``, the caption ("a red square moves left .") as indices into
+    ``CLIP_VOCABULARY``.
     """
 
     videos: torch.Tensor
@@ -217,9 +246,21 @@ class SpriteClips:
     shapes: torch.Tensor
     colours: torch.Tensor
     backgrounds: torch.Tensor
+    colour_names: torch.Tensor
+    tokens: torch.Tensor
 
     def __len__(self) -> int:
         return len(self.videos)
+
+    def caption(self, clip: int) -> str:
+        """The caption of clip ``clip``, as text."""
+        words = [CLIP_VOCABULARY[i] for i in self.tokens[clip].tolist() if i]
+        return " ".join(words[:-1]) + "."
+
+
+def clip_caption(shape: int, colour: int, action: int) -> list[str]:
+    """The words of "a colour shape moves action ." (indices into the named tuples)."""
+    return ["a", list(STORY_COLOURS)[colour], SHAPES[shape], "moves", ACTIONS[action], "."]
 
 
 @lru_cache(maxsize=1)
@@ -277,21 +318,31 @@ def make_sprite_clips(
     frames: int = 8,
     size: int = 32,
     background: str = "black",
-    speed: tuple[float, float] = (1.0, 2.0),
+    speed: tuple[float, float] | None = None,
+    colours: str = "any",
     seed: int = 0,
 ) -> SpriteClips:
     """``n`` clips of a coloured sprite (circle, square or triangle) moving in a straight line.
 
     The action label (``ACTIONS``: right, left, down, up) is the direction of motion; the speed is
-    uniform in ``speed`` pixels per frame, and the path stays inside the frame.  Sprites have
-    saturated colours.  ``background`` (still for the whole clip) is ``"black"``, ``"gradient"``
+    uniform in ``speed`` pixels per frame, and the path stays inside the frame.  The default
+    speed is (1, 2), scaled down for clips longer than 8 frames so that the longest path stays
+    ``MAX_DEFAULT_TRAVEL`` pixels ((0.47, 0.93) at 16 frames).  Sprites have saturated colours:
+    ``colours="any"`` draws any hue, ``"named"`` one of ``STORY_COLOURS`` (what a caption can
+    say exactly).  ``background`` (still for the whole clip) is ``"black"``, ``"gradient"``
     (a grey ramp in a random direction) or ``"texture"`` (a grey crop of scikit-image's brick,
-    grass or gravel).  Seeded: the same arguments give the same clips.
+    grass or gravel).  Each clip has a caption (``SpriteClips.caption``).  Seeded: the same
+    arguments give the same clips.
     """
     check_positive_int(n, "n")
     check_choice(background, "background", BACKGROUNDS)
+    check_choice(colours, "colours", CLIP_COLOURS)
     check_positive_int(frames, "frames", minimum=2)
     check_positive_int(size, "size", minimum=16)
+    if speed is None:
+        slowest, fastest = 1.0, 2.0
+        scale = min(1.0, MAX_DEFAULT_TRAVEL / (fastest * (frames - 1)))
+        speed = (slowest * scale, fastest * scale)
     low, high = speed
     if not 0 <= low <= high:
         raise ValueError(f"speed: expected (low, high) with 0 <= low <= high, got {speed!r}")
@@ -307,13 +358,17 @@ def make_sprite_clips(
     actions = rng.integers(0, len(ACTIONS), n)
     shapes = rng.integers(0, len(SHAPES), n)
     speeds = rng.uniform(low, high, n).astype(np.float32)
-    # Saturated colours (HSV with s, v in [0.8, 1]): far from the grey backgrounds.
-    hue = rng.uniform(0.0, 1.0, n)
-    saturation, value = rng.uniform(0.8, 1.0, (2, n))
-    channel_hue = (hue[:, None] + np.array([0.0, 2 / 3, 1 / 3])) % 1.0
-    colours = value[:, None] * (
-        1 - saturation[:, None] * (1 - np.clip(np.abs(channel_hue * 6 - 3) - 1, 0, 1))
-    )
+    if colours == "named":
+        colour_names = rng.integers(0, len(STORY_COLOURS), n)
+        rgb = np.array(list(STORY_COLOURS.values()), np.float32)[colour_names]
+    else:  # saturated colours (HSV with s, v in [0.8, 1]): far from the grey backgrounds
+        hue = rng.uniform(0.0, 1.0, n)
+        saturation, value = rng.uniform(0.8, 1.0, (2, n))
+        channel_hue = (hue[:, None] + np.array([0.0, 2 / 3, 1 / 3])) % 1.0
+        rgb = value[:, None] * (
+            1 - saturation[:, None] * (1 - np.clip(np.abs(channel_hue * 6 - 3) - 1, 0, 1))
+        )
+        colour_names = nearest_named_colour(rgb)
     direction = ACTION_DIRECTIONS.numpy()[actions]  # (n, 2)
     # Start so that the whole path stays inside the frame: along the motion there must be room
     # for the travel, across it anywhere.
@@ -344,7 +399,12 @@ def make_sprite_clips(
         grey = np.zeros((n, size, size), np.float32)
     backdrop = np.repeat(grey[:, None], 3, axis=1)  # (n, 3, H, W)
     alpha = coverage[:, :, None]  # (n, T, 1, H, W)
-    pixels = alpha * colours[:, None, :, None, None] + (1 - alpha) * backdrop[:, None]
+    pixels = alpha * rgb[:, None, :, None, None] + (1 - alpha) * backdrop[:, None]
+    index = {word: i for i, word in enumerate(CLIP_VOCABULARY)}
+    tokens = [
+        [index[w] for w in clip_caption(*triple)]
+        for triple in zip(shapes.tolist(), colour_names.tolist(), actions.tolist(), strict=True)
+    ]
     return SpriteClips(
         videos=to_signed_unit(pixels, 1.0),
         masks=torch.from_numpy(coverage[:, :, None] >= 0.5).float(),
@@ -352,20 +412,14 @@ def make_sprite_clips(
         actions=torch.from_numpy(actions.astype(np.int64)),
         speeds=torch.from_numpy(speeds),
         shapes=torch.from_numpy(shapes.astype(np.int64)),
-        colours=torch.from_numpy(colours.astype(np.float32)),
+        colours=torch.from_numpy(rgb.astype(np.float32)),
         backgrounds=to_signed_unit(backdrop, 1.0),
+        colour_names=torch.from_numpy(colour_names.astype(np.int64)),
+        tokens=torch.tensor(tokens, dtype=torch.int64).view(n, CAPTION_LENGTH),
     )
 
 
 # Stories (CLEVR-SV-like): one object appears per frame on a 3×3 grid and stays.
-STORY_COLOURS = {
-    "red": (0.9, 0.1, 0.1),
-    "green": (0.1, 0.75, 0.2),
-    "blue": (0.15, 0.3, 1.0),
-    "yellow": (0.95, 0.85, 0.1),
-    "purple": (0.6, 0.2, 0.9),
-    "cyan": (0.1, 0.85, 0.9),
-}
 STORY_SIZES = ("small", "big")
 STORY_PLACES = (
     "top left", "top", "top right",

@@ -6,6 +6,8 @@ texture, so they apply to real and generated clips alike:
 
 * ``sprite_masks``: where a clip is coloured (the sprite), from its saturation.
 * ``sprite_shown``: does every frame of a clip show a solid sprite (not dots, not nothing)?
+* ``sprite_colour_names``: the named colour of each frame's sprite, for what a caption says of
+  colour; ``colour_measures``: agreement with the asked colour, and drift within a clip.
 * ``flicker``: mean |x_t - x_{t-1}|, how much a clip changes from frame to frame.
 * ``background_change``: the same, only where neither frame shows the sprite.
 * ``motion_measures``: the sprite's trajectory (centroid of its mask) against the action label:
@@ -22,7 +24,7 @@ import numpy as np
 import torch
 
 from ._checks import check_images, check_positive_int, check_tensor
-from .data import ACTION_DIRECTIONS
+from .data import ACTION_DIRECTIONS, STORY_COLOURS, nearest_named_colour
 from .viz import make_grid, save_gif, show_video
 
 SATURATION_THRESHOLD = 0.3  # in [0, 1] units: grey is 0, a sprite at least 0.64
@@ -105,6 +107,54 @@ def sprite_shown(videos: torch.Tensor) -> torch.Tensor:
     transposed convolutions) does not count.
     """
     return _solid_in_every_frame(sprite_masks(videos))
+
+
+def sprite_colour_names(videos: torch.Tensor) -> torch.Tensor:
+    """N×T: the named colour of each frame's sprite, an index into ``STORY_COLOURS`` (nearest
+    in hue to the mean of its saturated pixels), or -1 where a frame has no saturated pixel."""
+    masks = sprite_masks(videos)  # (N, T, 1, H, W)
+    area = masks.sum((2, 3, 4))
+    pixels = (videos.detach().float().cpu() + 1) / 2 * masks  # [0, 1], zero off the sprite
+    rgb = pixels.sum((3, 4)) / area.clamp(min=1)[..., None]  # (N, T, 3)
+    names = torch.from_numpy(nearest_named_colour(rgb.numpy())).long()
+    return torch.where(area > 0, names, -1)
+
+
+@dataclass
+class ColourMeasures:
+    """What a set of clips does with the colour its captions ask for.
+
+    ``agreement``: share of frames whose sprite has the asked named colour (no sprite: a miss).
+    ``drift``: share of clips whose sprite changes named colour between frames (among clips with
+    a sprite in at least two frames): a frame-by-frame model's failure, invisible to a judge
+    that reads motion and shape.
+    """
+
+    agreement: float
+    drift: float
+
+
+def colour_measures(videos: torch.Tensor, colour_names: torch.Tensor) -> ColourMeasures:
+    """Read each frame's sprite colour (``sprite_colour_names``) against the asked names (N)."""
+    read = sprite_colour_names(videos)
+    colour_names = check_tensor(colour_names, "colour_names").cpu()
+    if colour_names.shape != videos.shape[:1]:
+        raise ValueError(
+            f"colour_names: expected shape ({len(videos)},), got {tuple(colour_names.shape)}"
+        )
+    if colour_names.min() < 0 or colour_names.max() >= len(STORY_COLOURS):
+        raise ValueError(
+            f"colour_names: expected indices into STORY_COLOURS (0 to {len(STORY_COLOURS) - 1}), "
+            f"got values from {colour_names.min().item()} to {colour_names.max().item()}"
+        )
+    shown = read >= 0
+    first_shown = read.gather(1, shown.float().argmax(1, keepdim=True))  # (N, 1)
+    changes = (shown & (read != first_shown)).any(1)
+    counted = shown.sum(1) >= 2
+    return ColourMeasures(
+        agreement=(read == colour_names[:, None]).float().mean().item(),
+        drift=changes[counted].float().mean().item() if counted.any() else float("nan"),
+    )
 
 
 def _solid_in_every_frame(colour_masks: torch.Tensor) -> torch.Tensor:

@@ -3,9 +3,18 @@
 import pytest
 import torch
 
-from course_utils.data import ACTION_DIRECTIONS, ACTIONS, make_sprite_clips
+from course_utils.data import (
+    ACTION_DIRECTIONS,
+    ACTIONS,
+    CAPTION_LENGTH,
+    CLIP_VOCABULARY,
+    SHAPES,
+    STORY_COLOURS,
+    make_sprite_clips,
+)
 from course_utils.video import (
     background_change,
+    colour_measures,
     flicker,
     mask_iou,
     motion_measures,
@@ -84,6 +93,7 @@ def test_mask_iou_counts_a_missing_sprite_as_a_miss():
         ({"n": 2, "size": 8}, "size"),
         ({"n": 2, "speed": (2.0, 1.0)}, "speed"),
         ({"n": 2, "frames": 16, "speed": (3.0, 4.0)}, "leaves"),
+        ({"n": 2, "colours": "pastel"}, "colours"),
     ],
 )
 def test_bad_arguments_raise_clear_errors(kwargs, message):
@@ -117,3 +127,50 @@ def test_a_sprite_is_shown_when_solid_and_not_when_dotted_or_missing(clips):
     coloured_all_over = black.clone()
     coloured_all_over[..., 0, :, :] = 1.0
     assert not sprite_shown(coloured_all_over).any()
+
+
+@pytest.mark.parametrize("frames", [4, 8, 16])
+def test_clips_of_any_length_keep_the_default_speed_inside_the_frame(frames):
+    clips = make_sprite_clips(100, frames=frames, background="gradient", seed=5)
+    assert clips.videos.shape == (100, frames, 3, 32, 32)
+    travel = clips.speeds * (frames - 1)
+    assert travel.max() <= 14.0 and clips.positions.min() > 0 and clips.positions.max() < 32
+    assert (clips.masks.sum((2, 3, 4)) > 0).all()
+
+
+def test_named_colours_and_captions_say_what_the_clip_shows():
+    clips = make_sprite_clips(300, colours="named", seed=6)
+    palette = torch.tensor(list(STORY_COLOURS.values()))
+    assert torch.allclose(clips.colours, palette[clips.colour_names])
+    assert set(clips.colour_names.tolist()) == set(range(len(STORY_COLOURS)))
+    assert clips.tokens.shape == (300, CAPTION_LENGTH)
+    for k in range(5):
+        words = clips.caption(k).rstrip(".").split()
+        assert words == [
+            "a",
+            list(STORY_COLOURS)[clips.colour_names[k]],
+            SHAPES[clips.shapes[k]],
+            "moves",
+            ACTIONS[clips.actions[k]],
+        ]
+    assert clips.tokens.max() < len(CLIP_VOCABULARY)
+    # any hue: the caption names the palette colour nearest in hue, the same one the pixels read
+    anyhue = make_sprite_clips(300, background="texture", seed=7)
+    assert colour_measures(anyhue.videos, anyhue.colour_names).agreement > 0.99
+
+
+@pytest.mark.parametrize("frames", [4, 16])
+def test_colour_measures_see_a_wrong_colour_and_colour_drift(frames):
+    clips = make_sprite_clips(300, frames=frames, background="texture", colours="named", seed=8)
+    real = colour_measures(clips.videos, clips.colour_names)
+    assert real.agreement == 1.0 and real.drift == 0.0
+    wrong_name = colour_measures(clips.videos, (clips.colour_names + 1) % len(STORY_COLOURS))
+    assert wrong_name.agreement == 0.0
+    # frames from different clips: the sprite's colour changes from frame to frame
+    shuffled = clips.videos[torch.randint(0, 300, (300, frames)), torch.arange(frames)]
+    broken = colour_measures(shuffled, clips.colour_names)
+    assert broken.agreement < 0.3 and broken.drift > 0.9
+    with pytest.raises(ValueError, match="STORY_COLOURS"):
+        colour_measures(clips.videos, torch.full((300,), len(STORY_COLOURS)))
+    with pytest.raises(ValueError, match="colour_names"):
+        colour_measures(clips.videos, clips.colour_names[:5])

@@ -28,7 +28,9 @@ def real():
     return heldout_clips(400)
 
 
-def test_held_out_action_accuracy_is_at_least_98_percent(judge, real):
+@pytest.mark.parametrize("frames", [4, 8, 16])
+def test_held_out_action_accuracy_is_at_least_98_percent_at_every_length(judge, frames):
+    real = heldout_clips(300, frames=frames)
     assert action_accuracy(judge, real.videos, real.actions) >= 0.98
 
 
@@ -110,8 +112,22 @@ def test_every_distance_uses_as_many_clips_as_the_floor(judge):
         compare_with_references(judge, {"few": (samples.videos[:50], samples.actions[:50])}, real)
 
 
+@pytest.mark.parametrize("frames", [4, 16])
+def test_distance_sees_frozen_and_collapsed_clips_of_other_lengths(judge, frames):
+    real = heldout_clips(300, frames=frames)
+    reference, others = real.videos[::2], real.videos[1::2]
+    frozen = others[:, :1].expand(-1, frames, -1, -1, -1)
+    collapsed = collapsed_clips(heldout_clips(300, frames=frames), 38).videos
+    real_d, frozen_d, collapsed_d = (
+        frechet_distance(judge, x, reference) for x in (others, frozen, collapsed)
+    )
+    assert real_d < 0.1 * min(frozen_d, collapsed_d)
+
+
 def test_bad_inputs_raise_clear_errors(judge):
-    with pytest.raises(ValueError, match="8×3×32×32"):
+    with pytest.raises(ValueError, match="N×T×3×32×32 clips with T = 4 or 8 or 16"):
         frechet_distance(judge, torch.zeros(4, 8, 3, 16, 16), torch.zeros(4, 8, 3, 32, 32))
+    with pytest.raises(ValueError, match="clips of 4 frames as in the reference, got 8"):
+        frechet_distance(judge, torch.zeros(4, 8, 3, 32, 32), torch.zeros(4, 4, 3, 32, 32))
     with pytest.raises(ValueError, match="actions"):
         action_accuracy(judge, torch.zeros(4, 8, 3, 32, 32), torch.zeros(3, dtype=torch.long))
