@@ -19,8 +19,13 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Empty
+from typing import Any
 
 import nbformat
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.channels import AsyncZMQSocketChannel
+from traitlets import Type
 from traitlets.config import Config
 
 KEY_FIGURE_TAG = "key-figure"
@@ -86,11 +91,37 @@ def describe_failure(notebook: nbformat.NotebookNode) -> str:
     return "failed before any cell ran"
 
 
+class WakefulShellChannel(AsyncZMQSocketChannel):
+    """A shell channel that looks for a reply at least once a second.
+
+    After a cell that shows a widget (09's guidance slider), pyzmq's asyncio poll can miss the
+    wake-up of a reply that has already arrived (jupyter/nbclient#312): a run then sat out the
+    whole cell timeout (the mutation run: 300 s), or with no timeout (``make run``) hung for ever.
+    Polls of at most a second, repeated until the deadline, find the reply on the next look.
+    """
+
+    async def get_msg(self, timeout: float | None = None) -> dict[str, Any]:  # type: ignore[override]
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                return await super().get_msg(timeout=1.0 if left is None else min(1.0, left))
+            except Empty:
+                if left is not None and left <= 1.0:
+                    raise
+
+
+class WakefulKernelClient(AsyncKernelClient):
+    shell_channel_class = Type(WakefulShellChannel)
+
+
 def ipc_kernel_config() -> Config:
-    """Kernel settings for headless runs: talk to the kernel over local (IPC) sockets where the
-    platform has them.  Over TCP every kernel logs a warning about unencrypted traffic into the
-    run's output, which a student reads as something broken."""
+    """Kernel settings for headless runs: a shell channel that never misses a reply
+    (``WakefulShellChannel``), and local (IPC) sockets where the platform has them: over TCP
+    every kernel logs a warning about unencrypted traffic into the run's output, which a student
+    reads as something broken."""
     config = Config()
+    config.AsyncKernelManager.client_factory = WakefulKernelClient
     if os.name == "posix":
         from jupyter_core.paths import jupyter_runtime_dir
 

@@ -10,10 +10,8 @@ Used by the mutation test (``test_mutation.py``) and the seed sweep (``seed_swee
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from queue import Empty
 
 import nbformat
 from nbclient import NotebookClient
@@ -55,39 +53,13 @@ def printed_by(cell) -> str:
     return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("name") == "stdout")
 
 
-class _WakefulClient(NotebookClient):
-    """nbclient, whose wait for a cell's reply looks at the socket at least once a second.
-
-    After a cell that shows a widget (09's guidance slider), pyzmq's asyncio poll can miss the
-    wake-up of a reply that has already arrived, and the run then sits out the whole cell timeout
-    (300 s in 09's mutation run) before it reads the reply (jupyter/nbclient#312).
-    """
-
-    async def async_start_new_kernel_client(self):
-        client = await super().async_start_new_kernel_client()
-        wait = client.shell_channel.get_msg
-
-        async def get_msg(timeout: float | None = None):
-            deadline = None if timeout is None else time.monotonic() + timeout
-            while True:
-                left = None if deadline is None else max(0.0, deadline - time.monotonic())
-                try:
-                    return await wait(timeout=1.0 if left is None else min(1.0, left))
-                except Empty:
-                    if left is not None and left <= 1.0:
-                        raise
-
-        client.shell_channel.get_msg = get_msg
-        return client
-
-
 def execute(path: Path, parameters: dict[str, object], timeout: int = 300):
     """Execute the notebook at ``path`` on the course kernel with ``parameters`` set after its
     parameters cell; every cell runs, whether an earlier one failed or not (as under nbval)."""
     notebook = nbformat.read(path, as_version=4)
     cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
     cell.source += "".join(f"\n{name} = {value!r}" for name, value in parameters.items())
-    _WakefulClient(
+    NotebookClient(
         notebook,
         kernel_name="course",
         allow_errors=True,

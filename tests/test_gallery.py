@@ -1,10 +1,14 @@
 """The gallery runs notebooks with papermill, reports failures with their cell, and keeps going."""
 
+import asyncio
+from queue import Empty
+
 import nbformat
 import pytest
+from jupyter_client.channels import AsyncZMQSocketChannel
 from papermill.exceptions import PapermillExecutionError
 
-from course_utils.gallery import execute_notebook, main
+from course_utils.gallery import WakefulShellChannel, execute_notebook, main
 
 PARAMETERS = 'PROFILE = "auto"\nSEED = 0\nOUTPUT_DIR = "out"'
 
@@ -76,3 +80,26 @@ def test_a_hung_cell_gets_one_more_try_and_a_failing_one_none(tmp_path):
     with pytest.raises(PapermillExecutionError):
         execute_notebook(failing, tmp_path / "out.ipynb", {}, cell_timeout_s=5)
     assert (tmp_path / "runs.txt").read_text() == "run", "a failing check must not run twice"
+
+
+def test_the_shell_channel_looks_again_every_second_until_its_deadline(monkeypatch):
+    # A missed wake-up is a poll that says "nothing" while the reply waits: each look is at most
+    # a second, so the next one finds it; with nothing there, Empty comes at the deadline.
+    looks = []
+
+    async def poll_once(self, timeout=None):
+        looks.append(timeout)
+        if len(looks) == 3 and self.reply:
+            return {"msg_type": "execute_reply"}
+        raise Empty
+
+    monkeypatch.setattr(AsyncZMQSocketChannel, "get_msg", poll_once)
+    channel = WakefulShellChannel.__new__(WakefulShellChannel)
+    channel.reply = True
+    assert asyncio.run(channel.get_msg(timeout=None)) == {"msg_type": "execute_reply"}
+    assert looks == [1.0, 1.0, 1.0]
+    looks.clear()
+    channel.reply = False
+    with pytest.raises(Empty):
+        asyncio.run(channel.get_msg(timeout=0.05))
+    assert len(looks) == 1 and looks[0] <= 0.05
