@@ -78,12 +78,14 @@ def run_in_a_fresh_kernel(folder):
         language="python",
         progress_bar=False,
     )
-    printed = [
+    # The kernel sends stdout in pieces as it flushes (a line can arrive split in two stream
+    # outputs when a flush falls between print's writes), so join them before reading lines.
+    printed = "".join(
         output["text"]
         for cell in executed.cells
         for output in cell.get("outputs", [])
         if output.get("name") == "stdout"
-    ]
+    ).splitlines()
     return printed, (folder / "out" / "samples.safetensors").read_bytes()
 
 
