@@ -65,6 +65,14 @@ def check_images(
     return x
 
 
+def check_one_per_item(labels: object, items: torch.Tensor, name: str) -> torch.Tensor:
+    """``labels`` as a tensor of shape (N,): one for each of the N ``items`` (images, clips)."""
+    labels = check_tensor(labels, name)
+    if labels.shape != items.shape[:1]:
+        raise ValueError(f"{name}: expected shape ({len(items)},), got {tuple(labels.shape)}")
+    return labels
+
+
 def check_same_shape(a: torch.Tensor, b: torch.Tensor, names: str = "pred and target") -> None:
     if a.shape != b.shape:
         raise ValueError(

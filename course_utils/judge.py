@@ -28,7 +28,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torchmetrics.image.fid import FrechetInceptionDistance
 
-from ._checks import check_images, check_positive_int, check_tensor
+from ._checks import check_images, check_one_per_item, check_positive_int
 from .data import load_mnist, split_indices
 from .device import eval_mode
 
@@ -122,9 +122,7 @@ class Accuracy:
 
 def accuracy(judge: DigitJudge, images: torch.Tensor, labels: torch.Tensor) -> Accuracy:
     """How often the judge recognises each image as its requested label, overall and per class."""
-    labels = check_tensor(labels, "labels").cpu()
-    if labels.shape != images.shape[:1]:
-        raise ValueError(f"labels: expected shape ({len(images)},), got {tuple(labels.shape)}")
+    labels = check_one_per_item(labels, images, "labels").cpu()
     correct = (predict(judge, images) == labels).float()
     missing = [c for c in range(10) if not (labels == c).any()]
     if missing:

@@ -14,7 +14,7 @@ import torch
 from matplotlib.figure import Figure
 from safetensors.torch import load_file, save_file
 
-from ._checks import check_images, check_positive_int, check_tensor
+from ._checks import check_images, check_one_per_item, check_positive_int, check_tensor
 from .checkpoint import atomic_write
 from .viz import save_grid
 
@@ -28,11 +28,7 @@ def _images_and_labels(
     """The tensors to save: ``images`` and, when given, ``labels`` with one per image."""
     tensors = {"images": images.detach().float().cpu().contiguous()}
     if labels is not None:
-        check_tensor(labels, "labels")
-        if labels.shape != images.shape[:1]:
-            raise ValueError(
-                f"labels: expected shape ({images.shape[0]},), got {tuple(labels.shape)}"
-            )
+        check_one_per_item(labels, images, "labels")
         tensors["labels"] = labels.detach().cpu().contiguous()
     return tensors
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ._checks import check_images, check_positive_int, check_tensor
+from ._checks import check_images, check_one_per_item, check_positive_int, check_tensor
 from .data import ACTION_DIRECTIONS, STORY_COLOURS, nearest_named_colour
 from .viz import make_grid, save_gif, show_video
 
@@ -137,11 +137,7 @@ class ColourMeasures:
 def colour_measures(videos: torch.Tensor, colour_names: torch.Tensor) -> ColourMeasures:
     """Read each frame's sprite colour (``sprite_colour_names``) against the asked names (N)."""
     read = sprite_colour_names(videos)
-    colour_names = check_tensor(colour_names, "colour_names").cpu()
-    if colour_names.shape != videos.shape[:1]:
-        raise ValueError(
-            f"colour_names: expected shape ({len(videos)},), got {tuple(colour_names.shape)}"
-        )
+    colour_names = check_one_per_item(colour_names, videos, "colour_names").cpu()
     if colour_names.min() < 0 or colour_names.max() >= len(STORY_COLOURS):
         raise ValueError(
             f"colour_names: expected indices into STORY_COLOURS (0 to {len(STORY_COLOURS) - 1}), "
@@ -235,9 +231,7 @@ def motion_measures(videos: torch.Tensor, actions: torch.Tensor) -> MotionMeasur
     """Trajectory of each clip's sprite against its action label (see ``MotionMeasures``)."""
     colour_masks = sprite_masks(videos)
     masks = colour_masks[:, :, 0]  # (N, T, H, W)
-    actions = check_tensor(actions, "actions").cpu()
-    if actions.shape != videos.shape[:1]:
-        raise ValueError(f"actions: expected shape ({len(videos)},), got {tuple(actions.shape)}")
+    actions = check_one_per_item(actions, videos, "actions").cpu()
     height, width = masks.shape[-2:]
     yy, xx = torch.meshgrid(
         torch.arange(height, dtype=torch.float32) + 0.5,

@@ -28,7 +28,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ._checks import check_images, check_positive_int, check_tensor
+from ._checks import check_images, check_one_per_item, check_positive_int
 from .data import ACTIONS, BACKGROUNDS, SHAPES, SpriteClips, make_sprite_clips
 from .device import eval_mode
 
@@ -130,9 +130,7 @@ def predict_shapes(judge: VideoJudge, videos: torch.Tensor) -> torch.Tensor:
 
 def action_accuracy(judge: VideoJudge, videos: torch.Tensor, actions: torch.Tensor) -> float:
     """Share of clips whose action the judge recognises as the requested one."""
-    actions = check_tensor(actions, "actions").cpu()
-    if actions.shape != videos.shape[:1]:
-        raise ValueError(f"actions: expected shape ({len(videos)},), got {tuple(actions.shape)}")
+    actions = check_one_per_item(actions, videos, "actions").cpu()
     return (predict_actions(judge, videos) == actions).float().mean().item()
 
 
