@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from course_utils.data import make_sprite_clips
+from course_utils.video import colour_measures, motion_measures
 from course_utils.video_judge import (
     action_accuracy,
     collapsed_clips,
@@ -131,3 +132,18 @@ def test_bad_inputs_raise_clear_errors(judge):
         frechet_distance(judge, torch.zeros(4, 8, 3, 32, 32), torch.zeros(4, 4, 3, 32, 32))
     with pytest.raises(ValueError, match="actions"):
         action_accuracy(judge, torch.zeros(4, 8, 3, 32, 32), torch.zeros(3, dtype=torch.long))
+
+
+@pytest.mark.parametrize("measure", ["action_accuracy", "motion_measures", "colour_measures"])
+def test_one_label_per_clip_is_asked_for_by_name(judge, measure):
+    clips = make_sprite_clips(4, seed=5)
+    read = {
+        "action_accuracy": lambda labels: action_accuracy(judge, clips.videos, labels),
+        "motion_measures": lambda labels: motion_measures(clips.videos, labels),
+        "colour_measures": lambda labels: colour_measures(clips.videos, labels),
+    }[measure]
+    name = "colour_names" if measure == "colour_measures" else "actions"
+    with pytest.raises(ValueError, match=rf"{name}: expected shape \(4,\), got \(3,\)"):
+        read(torch.zeros(3, dtype=torch.long))
+    with pytest.raises(TypeError, match=rf"{name}: expected a torch.Tensor, got list"):
+        read([0, 1, 2, 3])
