@@ -289,8 +289,9 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         # aux_weight: the attribute classifier's weight in D and G (the released code: 1.0 and 0.4).
         # story_weight: D_S's weight in G's loss (in a prototype at 1.0 its frames-and-changes
         # encoder took over: consistent stories of the wrong colours, agreement 13%).  quick, seeds
-        # 0 and 1: StoryGAN agreement 35%, persistence 31%, consistency 58-61% (model 2: 55-63%);
-        # full (the shipped weights, 11 min): 83%, 78%, 80% (model 2: 70%).
+        # 0-3: StoryGAN agreement 31-35%, persistence 30-32%, consistency 51-63%, kept choices
+        # 44-47% (model 2: 34-37%); full (the shipped weights, 11 min): 83%, 78%, 80%, kept
+        # choices 53% (model 2: 33%).
         "quick": {
             "stories": 4000,
             "eval_stories": 1000,
