@@ -199,7 +199,7 @@ TEXTURES = ("brick", "grass", "gravel")
 BACKGROUNDS = ("black", "gradient", "texture")
 CLIP_COLOURS = ("any", "named")
 # The course's named colours, far apart in hue: the stories' objects and the captioned clips.
-STORY_COLOURS = {
+NAMED_COLOURS = {
     "red": (0.9, 0.1, 0.1),
     "green": (0.1, 0.75, 0.2),
     "blue": (0.15, 0.3, 1.0),
@@ -207,7 +207,7 @@ STORY_COLOURS = {
     "purple": (0.6, 0.2, 0.9),
     "cyan": (0.1, 0.85, 0.9),
 }
-CLIP_VOCABULARY = ("<pad>", "a", "moves", ".", *STORY_COLOURS, *SHAPES, *ACTIONS)
+CLIP_VOCABULARY = ("<pad>", "a", "moves", ".", *NAMED_COLOURS, *SHAPES, *ACTIONS)
 CAPTION_LENGTH = 6  # "a red square moves left ."
 MAX_DEFAULT_TRAVEL = 14.0  # pixels: the default speed's longest path, (1, 2) px per frame × 7
 
@@ -219,8 +219,8 @@ def hue_of(rgb: np.ndarray) -> np.ndarray:
 
 
 def nearest_named_colour(rgb: np.ndarray) -> np.ndarray:
-    """Index into ``STORY_COLOURS`` of the named colour nearest in hue to each colour (…×3)."""
-    named = hue_of(np.array(list(STORY_COLOURS.values())))
+    """Index into ``NAMED_COLOURS`` of the named colour nearest in hue to each colour (…×3)."""
+    named = hue_of(np.array(list(NAMED_COLOURS.values())))
     gap = np.abs(hue_of(rgb)[..., None] - named)
     return np.minimum(gap, 1 - gap).argmin(-1)
 
@@ -233,7 +233,7 @@ class SpriteClips:
     a pixel); ``positions`` N×T×2, the sprite's centre (y, x) in pixels; ``actions`` N, an index
     into ``ACTIONS``; ``speeds`` N, pixels per frame; ``shapes`` N, an index into ``SHAPES``;
     ``colours`` N×3 in [0, 1]; ``backgrounds`` N×3×H×W in [-1, 1] (all -1 on black);
-    ``colour_names`` N, an index into ``STORY_COLOURS`` (the named colour nearest in hue);
+    ``colour_names`` N, an index into ``NAMED_COLOURS`` (the named colour nearest in hue);
     ``tokens`` N×``CAPTION_LENGTH``, the caption ("a red square moves left .") as indices into
     ``CLIP_VOCABULARY``.
     """
@@ -260,7 +260,7 @@ class SpriteClips:
 
 def clip_caption(shape: int, colour: int, action: int) -> list[str]:
     """The words of "a colour shape moves action ." (indices into the named tuples)."""
-    return ["a", list(STORY_COLOURS)[colour], SHAPES[shape], "moves", ACTIONS[action], "."]
+    return ["a", list(NAMED_COLOURS)[colour], SHAPES[shape], "moves", ACTIONS[action], "."]
 
 
 @lru_cache(maxsize=1)
@@ -328,7 +328,7 @@ def make_sprite_clips(
     uniform in ``speed`` pixels per frame, and the path stays inside the frame.  The default
     speed is (1, 2), scaled down for clips longer than 8 frames so that the longest path stays
     ``MAX_DEFAULT_TRAVEL`` pixels ((0.47, 0.93) at 16 frames).  Sprites have saturated colours:
-    ``colours="any"`` draws any hue, ``"named"`` one of ``STORY_COLOURS`` (what a caption can
+    ``colours="any"`` draws any hue, ``"named"`` one of ``NAMED_COLOURS`` (what a caption can
     say exactly).  ``background`` (still for the whole clip) is ``"black"``, ``"gradient"``
     (a grey ramp in a random direction) or ``"texture"`` (a grey crop of scikit-image's brick,
     grass or gravel).  Each clip has a caption (``SpriteClips.caption``).  Seeded: the same
@@ -359,8 +359,8 @@ def make_sprite_clips(
     shapes = rng.integers(0, len(SHAPES), n)
     speeds = rng.uniform(low, high, n).astype(np.float32)
     if colours == "named":
-        colour_names = rng.integers(0, len(STORY_COLOURS), n)
-        rgb = np.array(list(STORY_COLOURS.values()), np.float32)[colour_names]
+        colour_names = rng.integers(0, len(NAMED_COLOURS), n)
+        rgb = np.array(list(NAMED_COLOURS.values()), np.float32)[colour_names]
     else:  # saturated colours (HSV with s, v in [0.8, 1]): far from the grey backgrounds
         hue = rng.uniform(0.0, 1.0, n)
         saturation, value = rng.uniform(0.8, 1.0, (2, n))
@@ -429,7 +429,7 @@ STORY_PLACES = (
 STORY_ATTRIBUTES = ("shape", "colour", "size", "place")
 STORY_VOCABULARY = (
     "<pad>", "a", "appears", "at", "in", "the", ".",
-    *STORY_SIZES, *STORY_COLOURS, *SHAPES, "top", "bottom", "left", "right", "middle",
+    *STORY_SIZES, *NAMED_COLOURS, *SHAPES, "top", "bottom", "left", "right", "middle",
 )  # fmt: skip
 SENTENCE_LENGTH = 10  # tokens of the longest sentence: "a big red circle appears at the top left ."
 _RADIUS = {"small": 0.26, "big": 0.42}  # of a grid cell
@@ -441,7 +441,7 @@ class Stories:
 
     ``images`` N×T×3×H×W in [-1, 1] (black background): frame ``t`` shows objects ``0..t``.
     ``objects`` N×T×4: object ``t``'s attributes in ``STORY_ATTRIBUTES`` order, as indices into
-    ``SHAPES``, ``STORY_COLOURS``, ``STORY_SIZES`` and ``STORY_PLACES``; no two share a place.
+    ``SHAPES``, ``NAMED_COLOURS``, ``STORY_SIZES`` and ``STORY_PLACES``; no two share a place.
     ``stated`` N×T×4 bools: which of them sentence ``t`` states (shape and place always; colour
     and size may be left out, and then the picture still has one, which later frames must keep).
     ``tokens`` N×T×``SENTENCE_LENGTH``: sentence ``t`` as indices into ``STORY_VOCABULARY``,
@@ -479,7 +479,7 @@ def draw_scenes(scenes: torch.Tensor, size: int = 32) -> torch.Tensor:
     table = scenes.reshape(-1, len(STORY_PLACES), 3).numpy()
     cell = size / 3
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) + 0.5
-    palette = np.array(list(STORY_COLOURS.values()), np.float32)
+    palette = np.array(list(NAMED_COLOURS.values()), np.float32)
     radii = np.array([_RADIUS[s] for s in STORY_SIZES], np.float32) * cell
     pixels = np.zeros((len(table), 3, size, size), np.float32)
     for place in range(len(STORY_PLACES)):
@@ -503,7 +503,7 @@ def story_sentence(shape: int, colour: int | None, size: int | None, place: int)
     return [
         "a",
         *([STORY_SIZES[size]] if size is not None else []),
-        *([list(STORY_COLOURS)[colour]] if colour is not None else []),
+        *([list(NAMED_COLOURS)[colour]] if colour is not None else []),
         SHAPES[shape],
         "appears",
         *(["in", "the", "middle"] if where == "middle" else ["at", "the", *where.split()]),
@@ -535,7 +535,7 @@ def make_stories(
     objects = np.stack(
         [
             rng.integers(0, len(SHAPES), (n, frames)),
-            rng.integers(0, len(STORY_COLOURS), (n, frames)),
+            rng.integers(0, len(NAMED_COLOURS), (n, frames)),
             rng.integers(0, len(STORY_SIZES), (n, frames)),
             places,
         ],

@@ -811,3 +811,70 @@ def check_persistence(fn: Callable[[torch.Tensor, torch.Tensor], float]) -> bool
         return None
 
     return _run("persistence", check)
+
+
+def check_clean_estimate(
+    fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
+) -> bool:
+    """Exercise (12): the clean latent that a rectified-flow velocity points to, x_t + (1 - t) v."""
+
+    def check() -> str | None:
+        g = torch.Generator().manual_seed(12)
+        x0, x1 = torch.randn(6, 4, 2, 3, 3, generator=g), torch.randn(6, 4, 2, 3, 3, generator=g)
+        t = torch.rand(6, generator=g)
+        xt = torch.lerp(x0, x1, t.view(-1, 1, 1, 1, 1))
+        out = fn(xt, t, x1 - x0)
+        if not isinstance(out, torch.Tensor) or out.shape != xt.shape:
+            return f"return one latent per input, shape {tuple(xt.shape)}"
+        if not torch.allclose(out, x1, atol=1e-5):
+            return (
+                "with the exact velocity the estimate must be the clean latent itself "
+                "(t holds one time per clip)"
+            )
+        at_one = fn(x1, torch.ones(6), torch.randn(6, 4, 2, 3, 3, generator=g))
+        if not torch.allclose(at_one, x1, atol=1e-6):
+            return "at t = 1 there is nothing left to travel: the estimate is x_t"
+        return None
+
+    return _run("clean_estimate", check)
+
+
+def check_heun_step(fn: Callable[..., torch.Tensor]) -> bool:
+    """Exercise (12): one Heun step of dz/dt = v(z, t), checked on fields with known solutions."""
+
+    def check() -> str | None:
+        g = torch.Generator().manual_seed(13)
+        z = torch.randn(5, 3, generator=g)
+        t = torch.rand(5, generator=g) * 0.5
+
+        def constant(z_, t_):
+            return torch.ones_like(z_)
+
+        out = fn(constant, z, t, 0.1)
+        if not isinstance(out, torch.Tensor) or out.shape != z.shape:
+            return f"return the latents after the step, shape {tuple(z.shape)}"
+        if not torch.allclose(out, z + 0.1, atol=1e-6):
+            return "a constant velocity moves every latent by dt times it"
+
+        # dz/dt = t²: Heun's step is dt/2·(t² + (t + dt)²), where the midpoint rule's differs
+        def in_time(z_, t_):
+            return t_.view(-1, 1).square().expand_as(z_)
+
+        heun = z + 0.05 * (t.square() + (t + 0.1).square()).view(-1, 1)
+        if not torch.allclose(fn(in_time, z, t, 0.1), heun, atol=1e-6):
+            return (
+                "evaluate the velocity a second time where the Euler step lands (at t + dt), "
+                "and average the two"
+            )
+
+        def linear(z_, t_):  # dz/dt = -z: Heun's error per step is O(dt³), Euler's O(dt²)
+            return -z_
+
+        errors = [
+            (fn(linear, z, t, dt) - z * math.exp(-dt)).abs().max().item() for dt in (0.1, 0.05)
+        ]
+        if not errors[1] < errors[0] / 6:
+            return "halving dt should cut the error about 8 times: use the landing's velocity too"
+        return None
+
+    return _run("heun_step", check)

@@ -91,20 +91,23 @@ def save_video_samples(
     videos: torch.Tensor,
     labels: torch.Tensor | None = None,
     *,
+    conditions: Mapping[str, torch.Tensor] | None = None,
     nrow: int = 4,
     shown: int = 16,
     fps: int = 6,
 ) -> Path:
     """Write clips (N×T×C×H×W in [-1, 1]) and optional ``labels`` (N) to ``output_dir``.
 
-    Creates ``samples.safetensors`` (tensors ``images`` and ``labels``) and a grid of the first
-    ``shown`` clips as ``samples.gif`` and ``samples.mp4``.
+    Creates ``samples.safetensors`` (tensors ``images``, ``labels`` and one tensor per name of
+    ``conditions``, each with N rows and kept as it is, e.g. captions as word ids) and a grid of
+    the first ``shown`` clips as ``samples.gif`` and ``samples.mp4``.
     """
     from .video import save_clips
 
     check_images(videos, "videos", ndim=5)
     check_positive_int(shown, "shown")
     tensors = _images_and_labels(videos, labels)
+    _add_conditions(tensors, conditions or {}, as_float=False)
     path = _write(Path(output_dir), tensors)
     save_clips(tensors["images"][:shown], path.parent / "samples", nrow=nrow, fps=fps)
     return path

@@ -30,7 +30,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ._checks import check_images, check_tensor, describe
-from .data import SHAPES, STORY_COLOURS, STORY_PLACES, STORY_SIZES, Stories, make_stories
+from .data import NAMED_COLOURS, SHAPES, STORY_PLACES, STORY_SIZES, Stories, make_stories
 from .device import eval_mode
 from .video_judge import frechet_from_features
 
@@ -38,7 +38,7 @@ JUDGE_NAME = "story_judge"
 FEATURES = 128
 PLACES = len(STORY_PLACES)
 # Per place: one presence logit, then the logits of shape, colour and size.
-_SPLITS = (1, len(SHAPES), len(STORY_COLOURS), len(STORY_SIZES))
+_SPLITS = (1, len(SHAPES), len(NAMED_COLOURS), len(STORY_SIZES))
 TRAIN_SEED = 3_000_000  # the judge's own stories; notebooks draw theirs from small seeds
 HELDOUT_SEED = 4_000_000
 MIN_HELDOUT_ACCURACY = 0.97  # per attribute, on held-out frames, to ship

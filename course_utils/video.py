@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from ._checks import check_images, check_one_per_item, check_positive_int, check_tensor
-from .data import ACTION_DIRECTIONS, STORY_COLOURS, nearest_named_colour
+from .data import ACTION_DIRECTIONS, NAMED_COLOURS, nearest_named_colour
 from .viz import make_grid, save_gif, show_video
 
 SATURATION_THRESHOLD = 0.3  # in [0, 1] units: grey is 0, a sprite at least 0.64
@@ -110,7 +110,7 @@ def sprite_shown(videos: torch.Tensor) -> torch.Tensor:
 
 
 def sprite_colour_names(videos: torch.Tensor) -> torch.Tensor:
-    """N×T: the named colour of each frame's sprite, an index into ``STORY_COLOURS`` (nearest
+    """N×T: the named colour of each frame's sprite, an index into ``NAMED_COLOURS`` (nearest
     in hue to the mean of its saturated pixels), or -1 where a frame has no saturated pixel."""
     masks = sprite_masks(videos)  # (N, T, 1, H, W)
     area = masks.sum((2, 3, 4))
@@ -138,9 +138,9 @@ def colour_measures(videos: torch.Tensor, colour_names: torch.Tensor) -> ColourM
     """Read each frame's sprite colour (``sprite_colour_names``) against the asked names (N)."""
     read = sprite_colour_names(videos)
     colour_names = check_one_per_item(colour_names, videos, "colour_names").cpu()
-    if colour_names.min() < 0 or colour_names.max() >= len(STORY_COLOURS):
+    if colour_names.min() < 0 or colour_names.max() >= len(NAMED_COLOURS):
         raise ValueError(
-            f"colour_names: expected indices into STORY_COLOURS (0 to {len(STORY_COLOURS) - 1}), "
+            f"colour_names: expected indices into NAMED_COLOURS (0 to {len(NAMED_COLOURS) - 1}), "
             f"got values from {colour_names.min().item()} to {colour_names.max().item()}"
         )
     shown = read >= 0

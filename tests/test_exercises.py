@@ -390,3 +390,35 @@ def test_persistence():
         lambda s, o: (s[torch.arange(len(o))[:, None], :, o[:, :, 3], 0] >= 0).float().mean().item()
     )
     assert not exercises.check_persistence(not_attempted)
+
+
+def clean_estimate(xt, t, velocity):
+    return xt + (1 - t).view(-1, 1, 1, 1, 1) * velocity
+
+
+def test_clean_estimate():
+    assert exercises.check_clean_estimate(clean_estimate)
+    assert not exercises.check_clean_estimate(lambda xt, t, v: xt + v)  # ignores where on the path
+    assert not exercises.check_clean_estimate(lambda xt, t, v: xt + t.view(-1, 1, 1, 1, 1) * v)
+    assert not exercises.check_clean_estimate(
+        lambda xt, t, v: xt + (1 - t) * v
+    )  # t on the wrong axis
+    assert not exercises.check_clean_estimate(not_attempted)
+
+
+def heun_step(velocity_fn, z, t, dt, landing_weight=0.5):
+    start = velocity_fn(z, t)
+    landing = velocity_fn(z + dt * start, t + dt)
+    return z + dt * ((1 - landing_weight) * start + landing_weight * landing)
+
+
+def test_heun_step():
+    assert exercises.check_heun_step(heun_step)
+    assert not exercises.check_heun_step(lambda v, z, t, dt: z + dt * v(z, t))  # Euler
+    assert not exercises.check_heun_step(
+        lambda v, z, t, dt: heun_step(v, z, t, dt, 1.0)
+    )  # landing only
+    assert not exercises.check_heun_step(  # the midpoint rule: second order too, but not Heun's
+        lambda v, z, t, dt: z + dt * v(z + dt / 2 * v(z, t), t + dt / 2)
+    )
+    assert not exercises.check_heun_step(not_attempted)

@@ -8,8 +8,8 @@ from course_utils.data import (
     ACTIONS,
     CAPTION_LENGTH,
     CLIP_VOCABULARY,
+    NAMED_COLOURS,
     SHAPES,
-    STORY_COLOURS,
     make_sprite_clips,
 )
 from course_utils.video import (
@@ -140,15 +140,15 @@ def test_clips_of_any_length_keep_the_default_speed_inside_the_frame(frames):
 
 def test_named_colours_and_captions_say_what_the_clip_shows():
     clips = make_sprite_clips(300, colours="named", seed=6)
-    palette = torch.tensor(list(STORY_COLOURS.values()))
+    palette = torch.tensor(list(NAMED_COLOURS.values()))
     assert torch.allclose(clips.colours, palette[clips.colour_names])
-    assert set(clips.colour_names.tolist()) == set(range(len(STORY_COLOURS)))
+    assert set(clips.colour_names.tolist()) == set(range(len(NAMED_COLOURS)))
     assert clips.tokens.shape == (300, CAPTION_LENGTH)
     for k in range(5):
         words = clips.caption(k).rstrip(".").split()
         assert words == [
             "a",
-            list(STORY_COLOURS)[clips.colour_names[k]],
+            list(NAMED_COLOURS)[clips.colour_names[k]],
             SHAPES[clips.shapes[k]],
             "moves",
             ACTIONS[clips.actions[k]],
@@ -164,13 +164,13 @@ def test_colour_measures_see_a_wrong_colour_and_colour_drift(frames):
     clips = make_sprite_clips(300, frames=frames, background="texture", colours="named", seed=8)
     real = colour_measures(clips.videos, clips.colour_names)
     assert real.agreement == 1.0 and real.drift == 0.0
-    wrong_name = colour_measures(clips.videos, (clips.colour_names + 1) % len(STORY_COLOURS))
+    wrong_name = colour_measures(clips.videos, (clips.colour_names + 1) % len(NAMED_COLOURS))
     assert wrong_name.agreement == 0.0
     # frames from different clips: the sprite's colour changes from frame to frame
     shuffled = clips.videos[torch.randint(0, 300, (300, frames)), torch.arange(frames)]
     broken = colour_measures(shuffled, clips.colour_names)
     assert broken.agreement < 0.3 and broken.drift > 0.9
-    with pytest.raises(ValueError, match="STORY_COLOURS"):
-        colour_measures(clips.videos, torch.full((300,), len(STORY_COLOURS)))
+    with pytest.raises(ValueError, match="NAMED_COLOURS"):
+        colour_measures(clips.videos, torch.full((300,), len(NAMED_COLOURS)))
     with pytest.raises(ValueError, match="colour_names"):
         colour_measures(clips.videos, clips.colour_names[:5])

@@ -4,9 +4,9 @@ import pytest
 import torch
 
 from course_utils.data import (
+    NAMED_COLOURS,
     SENTENCE_LENGTH,
     SHAPES,
-    STORY_COLOURS,
     STORY_PLACES,
     STORY_SIZES,
     STORY_VOCABULARY,
@@ -35,7 +35,7 @@ def test_stories_have_the_documented_layout_and_are_seeded(stories):
 
 
 def test_every_attribute_value_occurs_and_places_do_not_repeat(stories):
-    for column, values in enumerate((SHAPES, STORY_COLOURS, STORY_SIZES, STORY_PLACES)):
+    for column, values in enumerate((SHAPES, NAMED_COLOURS, STORY_SIZES, STORY_PLACES)):
         assert set(stories.objects[..., column].unique().tolist()) == set(range(len(values)))
     places = stories.objects[..., 3]
     assert all(len(set(story.tolist())) == 4 for story in places)
@@ -56,7 +56,7 @@ def test_objects_appear_one_per_frame_and_stay_unchanged(stories):
         for t in range(4):
             shape, colour, _, place = stories.objects[story, t].tolist()
             y, x = int((place // 3 + 0.5) * cell), int((place % 3 + 0.5) * cell)
-            expected = torch.tensor(list(STORY_COLOURS.values())[colour]) * 2 - 1
+            expected = torch.tensor(list(NAMED_COLOURS.values())[colour]) * 2 - 1
             assert torch.allclose(stories.images[story, t, :, y, x], expected, atol=1e-5)
             if t:
                 assert (stories.images[story, t - 1, :, y, x] == -1).all()
@@ -76,9 +76,9 @@ def test_sentences_state_what_is_drawn_and_leave_out_what_stated_says(stories):
             assert SHAPES[shape] in words and words[0] == "a"
             assert STORY_PLACES[place].split()[-1] in words
             said_colour, said_size = stories.stated[story, t, 1:3].tolist()
-            assert (list(STORY_COLOURS)[colour] in words) == said_colour
+            assert (list(NAMED_COLOURS)[colour] in words) == said_colour
             assert (STORY_SIZES[size] in words) == said_size
-            assert not set(words) & (set(STORY_COLOURS) - {list(STORY_COLOURS)[colour]})
+            assert not set(words) & (set(NAMED_COLOURS) - {list(NAMED_COLOURS)[colour]})
     assert stories.stated[..., [0, 3]].all()  # shape and place are always said
     left_out = 1 - stories.stated[..., 1:3].float().mean().item()
     assert 0.15 < left_out < 0.35  # omit = 0.25

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from course_utils.data import STORY_COLOURS, STORY_PLACES, STORY_SIZES, draw_scenes, make_stories
+from course_utils.data import NAMED_COLOURS, STORY_PLACES, STORY_SIZES, draw_scenes, make_stories
 from course_utils.story_judge import (
     MIN_HELDOUT_ACCURACY,
     frame_features,
@@ -45,7 +45,7 @@ def unstated_redrawn(stories, seed=0):
         for k in range(t):
             rows = torch.arange(n)
             place = stories.objects[:, k, 3]
-            for column, choices in ((1, len(STORY_COLOURS)), (2, len(STORY_SIZES))):
+            for column, choices in ((1, len(NAMED_COLOURS)), (2, len(STORY_SIZES))):
                 unstated = ~stories.stated[:, k, column]
                 new = torch.randint(0, choices, (n,), generator=generator)
                 scenes[rows[unstated], t, place[unstated], column] = new[unstated]

@@ -125,10 +125,11 @@ def test_video_samples_write_clips_gif_and_mp4(tmp_path):
     from course_utils.video import video_grid
 
     videos = torch.rand(5, 4, 3, 6, 6) * 2 - 1
-    labels = torch.arange(5)
-    save_video_samples(tmp_path, videos, labels, nrow=2)
+    labels, captions = torch.arange(5), torch.arange(30).view(5, 6)
+    save_video_samples(tmp_path, videos, labels, conditions={"tokens": captions}, nrow=2)
     loaded = load_samples(tmp_path)
     assert torch.equal(loaded["images"], videos) and torch.equal(loaded["labels"], labels)
+    assert torch.equal(loaded["tokens"], captions)  # word ids stay integers
     with Image.open(tmp_path / "samples.gif") as gif:
         assert gif.n_frames == 4
     mp4 = (tmp_path / "samples.mp4").read_bytes()
@@ -139,6 +140,8 @@ def test_video_samples_write_clips_gif_and_mp4(tmp_path):
         save_video_samples(tmp_path, videos[0], labels)
     with pytest.raises(ValueError, match=r"labels: expected shape \(5,\)"):
         save_video_samples(tmp_path, videos, labels[:4])
+    with pytest.raises(ValueError, match="5 rows"):
+        save_video_samples(tmp_path, videos, labels, conditions={"tokens": captions[:4]})
 
 
 def test_stories_with_their_sentences_and_story_samples(tmp_path):
