@@ -816,7 +816,7 @@ def check_persistence(fn: Callable[[torch.Tensor, torch.Tensor], float]) -> bool
 def check_clean_estimate(
     fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor],
 ) -> bool:
-    """Exercise (12): the clean latent that a rectified-flow velocity points to, x_t + (1 - t) v."""
+    """Exercise (12): the clean latent that a rectified-flow velocity points to."""
 
     def check() -> str | None:
         g = torch.Generator().manual_seed(12)
