@@ -116,11 +116,31 @@ def set_rng_state(state: Mapping[str, Any]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def save_weights(path: str | os.PathLike, modules: Mapping[str, torch.nn.Module]) -> Path:
-    """Write the modules' weights to ``path`` (a .safetensors file), atomically."""
+def save_weights(
+    path: str | os.PathLike,
+    modules: Mapping[str, torch.nn.Module],
+    *,
+    dtype: torch.dtype | None = None,
+) -> Path:
+    """Write the modules' weights to ``path`` (a .safetensors file), atomically.
+
+    ``dtype`` (e.g. ``torch.float16``) stores the floating-point tensors in that precision, half
+    the bytes of float32; ``load_weights`` casts them back to the model's own precision.
+    """
     check_modules(modules)
+    if dtype is not None and not dtype.is_floating_point:
+        raise ValueError(
+            f"dtype: expected a floating-point dtype such as torch.float16, got {dtype}"
+        )
+
+    def stored(value: torch.Tensor) -> torch.Tensor:
+        value = value.detach().cpu()
+        if dtype is not None and value.is_floating_point():
+            value = value.to(dtype)
+        return value.contiguous()
+
     tensors = {
-        f"{name}.{key}": value.detach().cpu().contiguous()
+        f"{name}.{key}": stored(value)
         for name, module in modules.items()
         for key, value in module.state_dict().items()
     }

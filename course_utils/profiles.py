@@ -329,7 +329,11 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         # action 99.2 / 90.2 / 47.0% (full / factorised / spatial), jerk 0.92 / 3.87 / 10.03 (real
         # clips 0.32), distance 27.8 (real floor 14.1, collapsed reference 1,086).  Quick, seeds 0
         # and 1: full attention 91.0 / 92.3% action, jerk 3.05 / 3.09 (spatial 10.30 / 10.47), the
-        # autoencoder 0.24 / 0.35x resizing's error; 238-249 s for the notebook as a script.
+        # autoencoder 0.24 / 0.35x resizing's error; 248 s (seed 0) for the notebook as a script.
+        # The scaling study gives widths 32 / 64 / 96 the FLOPs of `scaling_steps` width-64 steps
+        # (5,250 / 1,500 / 700 steps), read at 40% and all of them: 6 min of training on 2 cores
+        # (225 / 82 / 54 s: width 32 is launch-bound), so only `full` trains it; quick and
+        # pretrained grade the shipped models (action at the whole budget 47.5 / 91.5 / 37.0%).
         "quick": {
             "clips": 4000,
             "eval_clips": 300,
@@ -351,6 +355,10 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "guidance": 2.0,
             "trained_attentions": ("spatial", "full"),
             "dit_steps": 1500,
+            "scaling_widths": (32, 64, 96),
+            "scaling_steps": 1500,
+            "scaling_budget_shares": (0.4, 1.0),
+            "scaling_eval_clips": 100,
         },
         "full": {
             "clips": 8000,
@@ -373,6 +381,10 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
             "guidance": 2.0,
             "trained_attentions": ("spatial", "factorised", "full"),
             "dit_steps": 4000,
+            "scaling_widths": (32, 64, 96),
+            "scaling_steps": 1500,
+            "scaling_budget_shares": (0.4, 1.0),
+            "scaling_eval_clips": 200,
         },
     },
 }

@@ -12,6 +12,8 @@ texture, so they apply to real and generated clips alike:
 * ``background_change``: the same, only where neither frame shows the sprite.
 * ``motion_measures``: the sprite's trajectory (centroid of its mask) against the action label:
   direction, speed, smoothness and constancy of the content.
+* ``variety``: how far each clip is from its nearest neighbour with the same label (0 for a
+  generator that repeats one clip per label).
 """
 
 from __future__ import annotations
@@ -267,3 +269,30 @@ def motion_measures(videos: torch.Tensor, actions: torch.Tensor) -> MotionMeasur
         visible=visible.float().mean().item(),
         shown=_solid_in_every_frame(colour_masks).float().mean().item(),
     )
+
+
+def variety(videos: torch.Tensor, labels: torch.Tensor) -> float:
+    """Mean pixel distance from each clip to its nearest other clip with the same label.
+
+    ``labels`` holds one label per clip: N class indices (e.g. actions) or N×K tokens (a caption
+    per clip).  A generator that repeats one clip per label scores 0 however right its labels
+    are; compare with real clips' variety under the same labels.  Labels held by one clip only
+    are skipped, since a clip needs a neighbour to be measured against.
+    """
+    videos = _check_clips(videos)
+    labels = check_tensor(labels, "labels")
+    if labels.dim() not in (1, 2) or len(labels) != len(videos):
+        raise ValueError(
+            f"labels: expected shape ({len(videos)},) or ({len(videos)}, K), "
+            f"got {tuple(labels.shape)}"
+        )
+    groups = labels.cpu().reshape(len(labels), -1).unique(dim=0, return_inverse=True)[1]
+    gaps = []
+    for group in groups.unique():
+        members = videos[groups == group].flatten(1).float().cpu()
+        if len(members) > 1:
+            distances = torch.cdist(members, members).fill_diagonal_(float("inf"))
+            gaps.append(distances.min(1).values)
+    if not gaps:
+        raise ValueError("labels: every label is held by one clip only; variety needs pairs")
+    return torch.cat(gaps).mean().item()

@@ -135,6 +135,22 @@ def test_a_subset_of_the_modules_loads_only_when_asked(tmp_path):
         load_weights(path, {"first": nn.Linear(3, 3)}, subset=True)
 
 
+def test_weights_stored_in_half_precision_load_into_a_float32_model(tmp_path):
+    model, _ = make_model_and_optimizer()
+    half = save_weights(tmp_path / "half.safetensors", {"model": model}, dtype=torch.float16)
+    full = save_weights(tmp_path / "full.safetensors", {"model": model})
+    assert half.stat().st_size < full.stat().st_size
+    restored, _ = make_model_and_optimizer(seed=1)
+    load_weights(half, {"model": restored})
+    saved, loaded = model.state_dict(), restored.state_dict()
+    for name in saved:
+        # the model keeps its own precision; BatchNorm's step count stays an integer
+        assert loaded[name].dtype == saved[name].dtype, name
+        assert torch.allclose(loaded[name].float(), saved[name].float(), rtol=1e-3, atol=1e-4), name
+    with pytest.raises(ValueError, match="floating-point dtype"):
+        save_weights(tmp_path / "bad.safetensors", {"model": model}, dtype=torch.int8)
+
+
 def test_missing_files_and_bad_arguments(tmp_path):
     model, _ = make_model_and_optimizer()
     with pytest.raises(CheckpointError, match="no training state"):

@@ -20,6 +20,7 @@ from course_utils.video import (
     motion_measures,
     sprite_masks,
     sprite_shown,
+    variety,
 )
 
 
@@ -174,3 +175,22 @@ def test_colour_measures_see_a_wrong_colour_and_colour_drift(frames):
         colour_measures(clips.videos, torch.full((300,), len(NAMED_COLOURS)))
     with pytest.raises(ValueError, match="colour_names"):
         colour_measures(clips.videos, clips.colour_names[:5])
+
+
+def test_variety_is_zero_for_one_clip_per_label_and_reads_captions_as_labels():
+    clips = make_sprite_clips(120, colours="named", seed=9)
+    real = variety(clips.videos, clips.actions)
+    assert real > 0
+    first_of_each = torch.stack([torch.nonzero(clips.actions == a)[0, 0] for a in clips.actions])
+    collapsed = clips.videos[first_of_each]  # right labels, one clip per label
+    assert variety(collapsed, clips.actions) == 0.0
+    # grouped by caption, a clip's neighbours are fewer and farther than grouped by action alone
+    assert variety(clips.videos, clips.tokens) > real
+    # a label held by one clip is skipped, not compared with clips of other labels
+    unique_first = torch.cat([clips.actions[:1] + 10, clips.actions[1:]])
+    without_first = variety(clips.videos[1:], clips.actions[1:])
+    assert variety(clips.videos, unique_first) == pytest.approx(without_first)
+    with pytest.raises(ValueError, match=r"expected shape \(120,\)"):
+        variety(clips.videos, clips.actions[:5])
+    with pytest.raises(ValueError, match="needs pairs"):
+        variety(clips.videos[:4], torch.arange(4))
