@@ -279,7 +279,7 @@ def variety(videos: torch.Tensor, labels: torch.Tensor) -> float:
     are; compare with real clips' variety under the same labels.  Labels held by one clip only
     are skipped, since a clip needs a neighbour to be measured against.
     """
-    videos = _check_clips(videos)
+    videos = _check_clips(videos).detach().float().cpu()
     labels = check_tensor(labels, "labels")
     if labels.dim() not in (1, 2) or len(labels) != len(videos):
         raise ValueError(
@@ -289,7 +289,7 @@ def variety(videos: torch.Tensor, labels: torch.Tensor) -> float:
     groups = labels.cpu().reshape(len(labels), -1).unique(dim=0, return_inverse=True)[1]
     gaps = []
     for group in groups.unique():
-        members = videos[groups == group].flatten(1).float().cpu()
+        members = videos[groups == group].flatten(1)
         if len(members) > 1:
             distances = torch.cdist(members, members).fill_diagonal_(float("inf"))
             gaps.append(distances.min(1).values)
