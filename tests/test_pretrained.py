@@ -16,7 +16,7 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 # 11 draws 6,000 stories (and 2,000 with other unsaid looks) and grades ten sets of 1,000 (their
 # judge readings and Fréchet distances).  12 samples 300 clips from each of four DiTs (10 steps,
 # two network passes each for guidance), grades seven sets and three more beside 10's MoCoGAN,
-# and 100 clips from each of the scaling study's six (78 s measured as a script).
+# and 100 clips from each of the scaling study's six (74 s measured under papermill).
 TIME_LIMIT_S = {
     "09_diffusion": 120,
     "10_video_gans": 90,
