@@ -8,8 +8,9 @@ Nothing here touches the network.  Sources:
 * ``load_photos``: real photos shipped in scikit-image, with a fixed train / held-out split.
 * ``make_shapes``: a procedural generator of simple shapes with class labels.
 * ``edge_map``: the outlines of images (for paired translation, edges → images).
-* ``make_sprite_clips``: procedural video clips of coloured sprites moving in labelled directions,
-  of any length, with a caption and their ground truth (masks, trajectories, backgrounds).
+* ``make_sprite_clips``: procedural video clips of one or two coloured sprites moving in labelled
+  directions, of any length, with a caption and their ground truth (masks, trajectories,
+  backgrounds).
 * ``make_stories``: procedural stories (CLEVR-SV-like), one object added per frame, each frame
   with a sentence (words and token ids) and its ground truth (attributes, what is where).
 """
@@ -208,7 +209,9 @@ NAMED_COLOURS = {
     "cyan": (0.1, 0.85, 0.9),
 }
 CLIP_VOCABULARY = ("<pad>", "a", "moves", ".", *NAMED_COLOURS, *SHAPES, *ACTIONS)
-CAPTION_LENGTH = 6  # "a red square moves left ."
+CAPTION_LENGTH = 6  # "a red square moves left ." (a clip of two sprites has two such captions)
+SPRITE_RADIUS = 0.14  # of the frame's size
+MAX_PAIR_DRAWS = 200  # rounds of redrawing the pairs of sprites that touch
 MAX_DEFAULT_TRAVEL = 14.0  # pixels: the default speed's longest path, (1, 2) px per frame × 7
 
 
@@ -227,15 +230,17 @@ def nearest_named_colour(rgb: np.ndarray) -> np.ndarray:
 
 @dataclass
 class SpriteClips:
-    """Clips of one sprite each, with the ground truth that made them.
+    """Clips of one sprite each (or two), with the ground truth that made them.
 
-    ``videos`` N×T×3×H×W in [-1, 1]; ``masks`` N×T×1×H×W (1 where the sprite covers at least half
+    ``videos`` N×T×3×H×W in [-1, 1]; ``masks`` N×T×1×H×W (1 where a sprite covers at least half
     a pixel); ``positions`` N×T×2, the sprite's centre (y, x) in pixels; ``actions`` N, an index
     into ``ACTIONS``; ``speeds`` N, pixels per frame; ``shapes`` N, an index into ``SHAPES``;
     ``colours`` N×3 in [0, 1]; ``backgrounds`` N×3×H×W in [-1, 1] (all -1 on black);
     ``colour_names`` N, an index into ``NAMED_COLOURS`` (the named colour nearest in hue);
     ``tokens`` N×``CAPTION_LENGTH``, the caption ("a red square moves left .") as indices into
-    ``CLIP_VOCABULARY``.
+    ``CLIP_VOCABULARY``.  Clips of two sprites have an object axis after N in every field of one
+    sprite (``actions`` N×2, ``positions`` N×2×T×2, ``colours`` N×2×3 …) and two captions side by
+    side in ``tokens`` (N×2·``CAPTION_LENGTH``), the first sprite's first.
     """
 
     videos: torch.Tensor
@@ -252,10 +257,16 @@ class SpriteClips:
     def __len__(self) -> int:
         return len(self.videos)
 
+    @property
+    def objects(self) -> int:
+        """The number of sprites in each clip (1 or 2)."""
+        return self.tokens.shape[1] // CAPTION_LENGTH
+
     def caption(self, clip: int) -> str:
-        """The caption of clip ``clip``, as text."""
-        words = [CLIP_VOCABULARY[i] for i in self.tokens[clip].tolist() if i]
-        return " ".join(words[:-1]) + "."
+        """The caption of clip ``clip``, as text ("a red square moves left and a blue … .")."""
+        phrases = self.tokens[clip].view(-1, CAPTION_LENGTH).tolist()  # one per sprite, "." last
+        words = [" ".join(CLIP_VOCABULARY[i] for i in phrase[:-1] if i) for phrase in phrases]
+        return " and ".join(words) + "."
 
 
 def clip_caption(shape: int, colour: int, action: int) -> list[str]:
@@ -312,49 +323,17 @@ def _sprite_coverage(
     return np.clip(0.5 - distance, 0.0, 1.0)
 
 
-def make_sprite_clips(
+def _sprite_paths(
     n: int,
-    *,
-    frames: int = 8,
-    size: int = 32,
-    background: str = "black",
-    speed: tuple[float, float] | None = None,
-    colours: str = "any",
-    seed: int = 0,
-) -> SpriteClips:
-    """``n`` clips of a coloured sprite (circle, square or triangle) moving in a straight line.
-
-    The action label (``ACTIONS``: right, left, down, up) is the direction of motion; the speed is
-    uniform in ``speed`` pixels per frame, and the path stays inside the frame.  The default
-    speed is (1, 2), scaled down for clips longer than 8 frames so that the longest path stays
-    ``MAX_DEFAULT_TRAVEL`` pixels ((0.47, 0.93) at 16 frames).  Sprites have saturated colours:
-    ``colours="any"`` draws any hue, ``"named"`` one of ``NAMED_COLOURS`` (what a caption can
-    say exactly).  ``background`` (still for the whole clip) is ``"black"``, ``"gradient"``
-    (a grey ramp in a random direction) or ``"texture"`` (a grey crop of scikit-image's brick,
-    grass or gravel).  Each clip has a caption (``SpriteClips.caption``).  Seeded: the same
-    arguments give the same clips.
-    """
-    check_positive_int(n, "n")
-    check_choice(background, "background", BACKGROUNDS)
-    check_choice(colours, "colours", CLIP_COLOURS)
-    check_positive_int(frames, "frames", minimum=2)
-    check_positive_int(size, "size", minimum=16)
-    if speed is None:
-        slowest, fastest = 1.0, 2.0
-        scale = min(1.0, MAX_DEFAULT_TRAVEL / (fastest * (frames - 1)))
-        speed = (slowest * scale, fastest * scale)
+    frames: int,
+    size: int,
+    speed: tuple[float, float],
+    colours: str,
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
+    """``n`` sprites' action, shape, speed, colour and straight path (N×T×2) inside the frame."""
     low, high = speed
-    if not 0 <= low <= high:
-        raise ValueError(f"speed: expected (low, high) with 0 <= low <= high, got {speed!r}")
-    radius = 0.14 * size
-    travel = high * (frames - 1)
-    margin = radius + 1.0
-    if travel > size - 2 * margin:
-        raise ValueError(
-            f"speed: a sprite at {high} pixels per frame leaves a {size}-pixel frame within "
-            f"{frames} frames; use a lower speed, fewer frames or a larger size"
-        )
-    rng = np.random.default_rng(seed)
+    margin = SPRITE_RADIUS * size + 1.0
     actions = rng.integers(0, len(ACTIONS), n)
     shapes = rng.integers(0, len(SHAPES), n)
     speeds = rng.uniform(low, high, n).astype(np.float32)
@@ -384,13 +363,104 @@ def make_sprite_clips(
     positions = (
         start[:, None, :] + speeds[:, None, None] * times[None, :, None] * direction[:, None]
     )
+    return dict(actions=actions, shapes=shapes, speeds=speeds, rgb=rgb, colour_names=colour_names,
+                positions=positions)  # fmt: skip
+
+
+def _sprite_pairs(
+    n: int, frames: int, size: int, speed: tuple[float, float], rng: np.random.Generator
+) -> list[dict[str, np.ndarray]]:
+    """``n`` pairs of named-colour sprites of two different colours whose paths never touch.
+
+    Pairs are drawn and redrawn until every one is clear: the widest shape (the square's corners)
+    reaches 1.2 radii from its centre, plus half a pixel of anti-aliasing, so centres at least
+    2.4 radii + 1 pixel apart in every frame share no pixel and each sprite is seen whole.
+    """
+    clearance = 2.4 * SPRITE_RADIUS * size + 1.0
+    pairs: list[dict[str, np.ndarray]] = [{}, {}]
+    missing = np.arange(n)
+    for _ in range(MAX_PAIR_DRAWS):
+        drawn = [_sprite_paths(len(missing), frames, size, speed, "named", rng) for _ in pairs]
+        gap = np.linalg.norm(drawn[0]["positions"] - drawn[1]["positions"], axis=-1).min(1)
+        clear = (gap >= clearance) & (drawn[0]["colour_names"] != drawn[1]["colour_names"])
+        for pair, new in zip(pairs, drawn, strict=True):
+            for key, values in new.items():
+                if key not in pair:
+                    pair[key] = np.empty((n, *values.shape[1:]), values.dtype)
+                pair[key][missing[clear]] = values[clear]
+        missing = missing[~clear]
+        if len(missing) == 0:
+            return pairs
+    raise RuntimeError(  # not reached with the default speeds: about 1 pair in 8 is clear
+        f"could not place two sprites apart in {len(missing)} of {n} clips after {MAX_PAIR_DRAWS} "
+        f"draws; use a lower speed, fewer frames or a larger size"
+    )
+
+
+def make_sprite_clips(
+    n: int,
+    *,
+    frames: int = 8,
+    size: int = 32,
+    background: str = "black",
+    speed: tuple[float, float] | None = None,
+    colours: str = "any",
+    objects: int = 1,
+    seed: int = 0,
+) -> SpriteClips:
+    """``n`` clips of a coloured sprite (circle, square or triangle) moving in a straight line.
+
+    The action label (``ACTIONS``: right, left, down, up) is the direction of motion; the speed is
+    uniform in ``speed`` pixels per frame, and the path stays inside the frame.  The default
+    speed is (1, 2), scaled down for clips longer than 8 frames so that the longest path stays
+    ``MAX_DEFAULT_TRAVEL`` pixels ((0.47, 0.93) at 16 frames).  Sprites have saturated colours:
+    ``colours="any"`` draws any hue, ``"named"`` one of ``NAMED_COLOURS`` (what a caption can
+    say exactly).  ``background`` (still for the whole clip) is ``"black"``, ``"gradient"``
+    (a grey ramp in a random direction) or ``"texture"`` (a grey crop of scikit-image's brick,
+    grass or gravel).  Each clip has a caption (``SpriteClips.caption``).  ``objects=2`` draws
+    two sprites of different named colours (so ``colours="named"``) on paths that never touch,
+    captioned "a red square moves left and a blue circle moves up.".  Seeded: the same
+    arguments give the same clips.
+    """
+    check_positive_int(n, "n")
+    check_choice(background, "background", BACKGROUNDS)
+    check_choice(colours, "colours", CLIP_COLOURS)
+    check_positive_int(frames, "frames", minimum=2)
+    check_positive_int(size, "size", minimum=16)
+    check_choice(objects, "objects", (1, 2))
+    if objects == 2 and colours != "named":
+        raise ValueError(
+            f"colours: clips of two sprites tell them apart by their named colours, so they need "
+            f"colours='named', got {colours!r}"
+        )
+    if speed is None:
+        slowest, fastest = 1.0, 2.0
+        scale = min(1.0, MAX_DEFAULT_TRAVEL / (fastest * (frames - 1)))
+        speed = (slowest * scale, fastest * scale)
+    low, high = speed
+    if not 0 <= low <= high:
+        raise ValueError(f"speed: expected (low, high) with 0 <= low <= high, got {speed!r}")
+    radius = SPRITE_RADIUS * size
+    if high * (frames - 1) > size - 2 * (radius + 1.0):
+        raise ValueError(
+            f"speed: a sprite at {high} pixels per frame leaves a {size}-pixel frame within "
+            f"{frames} frames; use a lower speed, fewer frames or a larger size"
+        )
+    rng = np.random.default_rng(seed)
+    if objects == 1:
+        sprites = [_sprite_paths(n, frames, size, speed, colours, rng)]
+    else:
+        sprites = _sprite_pairs(n, frames, size, speed, rng)
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) + 0.5
-    coverage = _sprite_coverage(
-        shapes[:, None, None, None],
-        yy - positions[:, :, 0, None, None],
-        xx - positions[:, :, 1, None, None],
-        radius,
-    ).astype(np.float32)  # (n, T, H, W)
+    coverages = [
+        _sprite_coverage(
+            sprite["shapes"][:, None, None, None],
+            yy - sprite["positions"][:, :, 0, None, None],
+            xx - sprite["positions"][:, :, 1, None, None],
+            radius,
+        ).astype(np.float32)  # (n, T, H, W)
+        for sprite in sprites
+    ]
     if background == "texture":
         grey = _textures(n, size, rng)
     elif background == "gradient":
@@ -398,24 +468,35 @@ def make_sprite_clips(
     else:
         grey = np.zeros((n, size, size), np.float32)
     backdrop = np.repeat(grey[:, None], 3, axis=1)  # (n, 3, H, W)
-    alpha = coverage[:, :, None]  # (n, T, 1, H, W)
-    pixels = alpha * rgb[:, None, :, None, None] + (1 - alpha) * backdrop[:, None]
+    pixels = backdrop[:, None]
+    for sprite, coverage in zip(sprites, coverages, strict=True):  # sprites never share a pixel
+        alpha = coverage[:, :, None]  # (n, T, 1, H, W)
+        pixels = alpha * sprite["rgb"][:, None, :, None, None] + (1 - alpha) * pixels
     index = {word: i for i, word in enumerate(CLIP_VOCABULARY)}
-    tokens = [
-        [index[w] for w in clip_caption(*triple)]
-        for triple in zip(shapes.tolist(), colour_names.tolist(), actions.tolist(), strict=True)
+    tokens = [  # each sprite's caption, the first sprite's first
+        [
+            index[word]
+            for s in sprites
+            for word in clip_caption(s["shapes"][i], s["colour_names"][i], s["actions"][i])
+        ]
+        for i in range(n)
     ]
+
+    def field(key: str, dtype: torch.dtype) -> torch.Tensor:  # one sprite's, or both on axis 1
+        values = [torch.from_numpy(sprite[key]).to(dtype) for sprite in sprites]
+        return values[0] if objects == 1 else torch.stack(values, 1)
+
     return SpriteClips(
         videos=to_signed_unit(pixels, 1.0),
-        masks=torch.from_numpy(coverage[:, :, None] >= 0.5).float(),
-        positions=torch.from_numpy(positions.astype(np.float32)),
-        actions=torch.from_numpy(actions.astype(np.int64)),
-        speeds=torch.from_numpy(speeds),
-        shapes=torch.from_numpy(shapes.astype(np.int64)),
-        colours=torch.from_numpy(rgb.astype(np.float32)),
+        masks=torch.from_numpy(np.maximum.reduce(coverages)[:, :, None] >= 0.5).float(),
+        positions=field("positions", torch.float32),
+        actions=field("actions", torch.int64),
+        speeds=field("speeds", torch.float32),
+        shapes=field("shapes", torch.int64),
+        colours=field("rgb", torch.float32),
         backgrounds=to_signed_unit(backdrop, 1.0),
-        colour_names=torch.from_numpy(colour_names.astype(np.int64)),
-        tokens=torch.tensor(tokens, dtype=torch.int64).view(n, CAPTION_LENGTH),
+        colour_names=field("colour_names", torch.int64),
+        tokens=torch.tensor(tokens, dtype=torch.int64).view(n, objects * CAPTION_LENGTH),
     )
 
 

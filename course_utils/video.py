@@ -8,6 +8,8 @@ texture, so they apply to real and generated clips alike:
 * ``sprite_shown``: does every frame of a clip show a solid sprite (not dots, not nothing)?
 * ``sprite_colour_names``: the named colour of each frame's sprite, for what a caption says of
   colour; ``colour_measures``: agreement with the asked colour, and drift within a clip.
+* ``isolate_colour``: one named colour's sprite of a clip of two, alone on black, for the
+  measures and the judges of one sprite.
 * ``flicker``: mean |x_t - x_{t-1}|, how much a clip changes from frame to frame.
 * ``background_change``: the same, only where neither frame shows the sprite.
 * ``motion_measures``: the sprite's trajectory (centroid of its mask) against the action label:
@@ -122,6 +124,33 @@ def sprite_colour_names(videos: torch.Tensor) -> torch.Tensor:
     return torch.where(area > 0, names, -1)
 
 
+def _check_colour_names(colour_names: object, videos: torch.Tensor) -> torch.Tensor:
+    """``colour_names`` on the CPU: one index into ``NAMED_COLOURS`` per clip."""
+    colour_names = check_one_per_item(colour_names, videos, "colour_names").cpu()
+    if colour_names.min() < 0 or colour_names.max() >= len(NAMED_COLOURS):
+        raise ValueError(
+            f"colour_names: expected indices into NAMED_COLOURS (0 to {len(NAMED_COLOURS) - 1}), "
+            f"got values from {colour_names.min().item()} to {colour_names.max().item()}"
+        )
+    return colour_names
+
+
+def isolate_colour(videos: torch.Tensor, colour_names: torch.Tensor) -> torch.Tensor:
+    """The clips with only the saturated pixels nearest in hue to each clip's asked named colour
+    (``colour_names``, N indices into ``NAMED_COLOURS``) kept; the rest is black (-1).
+
+    A clip of two sprites of different named colours becomes a clip of the asked one alone, which
+    the one-sprite judges and measures read as they read any clip.
+    """
+    masks = sprite_masks(videos).bool()  # (N, T, 1, H, W)
+    colour_names = _check_colour_names(colour_names, videos)
+    videos = videos.detach().float().cpu()
+    rgb = ((videos + 1) / 2).permute(0, 1, 3, 4, 2).numpy()  # (N, T, H, W, 3)
+    nearest = torch.from_numpy(nearest_named_colour(rgb))[:, :, None]  # (N, T, 1, H, W)
+    asked = masks & (nearest == colour_names.view(-1, 1, 1, 1, 1))
+    return torch.where(asked, videos, torch.full_like(videos, -1.0))
+
+
 @dataclass
 class ColourMeasures:
     """What a set of clips does with the colour its captions ask for.
@@ -139,12 +168,7 @@ class ColourMeasures:
 def colour_measures(videos: torch.Tensor, colour_names: torch.Tensor) -> ColourMeasures:
     """Read each frame's sprite colour (``sprite_colour_names``) against the asked names (N)."""
     read = sprite_colour_names(videos)
-    colour_names = check_one_per_item(colour_names, videos, "colour_names").cpu()
-    if colour_names.min() < 0 or colour_names.max() >= len(NAMED_COLOURS):
-        raise ValueError(
-            f"colour_names: expected indices into NAMED_COLOURS (0 to {len(NAMED_COLOURS) - 1}), "
-            f"got values from {colour_names.min().item()} to {colour_names.max().item()}"
-        )
+    colour_names = _check_colour_names(colour_names, videos)
     shown = read >= 0
     first_shown = read.gather(1, shown.float().argmax(1, keepdim=True))  # (N, 1)
     changes = (shown & (read != first_shown)).any(1)

@@ -16,6 +16,7 @@ from course_utils.video import (
     background_change,
     colour_measures,
     flicker,
+    isolate_colour,
     mask_iou,
     motion_measures,
     sprite_masks,
@@ -194,3 +195,52 @@ def test_variety_is_zero_for_one_clip_per_label_and_reads_captions_as_labels():
         variety(clips.videos, clips.actions[:5])
     with pytest.raises(ValueError, match="needs pairs"):
         variety(clips.videos[:4], torch.arange(4))
+
+
+def test_clips_of_two_sprites_keep_them_apart_and_caption_both():
+    pair = make_sprite_clips(200, colours="named", objects=2, seed=10)
+    assert pair.objects == 2 and pair.tokens.shape == (200, 2 * CAPTION_LENGTH)
+    assert pair.actions.shape == (200, 2) and pair.positions.shape == (200, 2, 8, 2)
+    assert (pair.colour_names[:, 0] != pair.colour_names[:, 1]).all()
+    # each sprite's caption is the one-sprite caption of its attributes, joined by "and"
+    phrases = pair.caption(0).rstrip(".").split(" and ")
+    for k, phrase in enumerate(phrases):
+        assert phrase.split() == [
+            "a",
+            list(NAMED_COLOURS)[pair.colour_names[0, k]],
+            SHAPES[pair.shapes[0, k]],
+            "moves",
+            ACTIONS[pair.actions[0, k]],
+        ]
+    # the two paths never touch, and each sprite moves in its labelled direction
+    gap = (pair.positions[:, 0] - pair.positions[:, 1]).norm(dim=-1).amin(1)
+    assert gap.min() >= 2.4 * 0.14 * 32 + 1.0
+    steps = pair.positions[:, :, 1:] - pair.positions[:, :, :-1]
+    expected = ACTION_DIRECTIONS[pair.actions][:, :, None] * pair.speeds[:, :, None, None]
+    assert torch.allclose(steps, expected, atol=1e-4)
+    # one sprite: the same clips as before objects= existed (its default leaves them unchanged)
+    single = make_sprite_clips(50, colours="named", objects=1, seed=10)
+    assert torch.equal(single.videos, make_sprite_clips(50, colours="named", seed=10).videos)
+    assert single.objects == 1 and single.tokens.shape == (50, CAPTION_LENGTH)
+    with pytest.raises(ValueError, match="colours='named'"):
+        make_sprite_clips(10, objects=2)
+    with pytest.raises(ValueError, match="objects"):
+        make_sprite_clips(10, colours="named", objects=3)
+
+
+def test_isolating_a_colour_leaves_that_sprite_alone():
+    pair = make_sprite_clips(100, background="texture", colours="named", objects=2, seed=11)
+    for k in range(2):
+        alone = isolate_colour(pair.videos, pair.colour_names[:, k])
+        # its colour alone in every frame; the other sprite and the backdrop are black
+        assert colour_measures(alone, pair.colour_names[:, k]).agreement == 1.0
+        assert sprite_shown(alone).all()
+        shown = sprite_masks(alone)
+        assert mask_iou(shown, sprite_masks(pair.videos) * shown) == 1.0
+        assert motion_measures(alone, pair.actions[:, k]).direction_accuracy > 0.99
+    # a colour that is not in the clip leaves nothing
+    palette = set(range(len(NAMED_COLOURS)))
+    absent = torch.tensor([min(palette - set(names)) for names in pair.colour_names.tolist()])
+    assert (isolate_colour(pair.videos, absent) == -1).all()
+    with pytest.raises(ValueError, match="NAMED_COLOURS"):
+        isolate_colour(pair.videos, torch.full((100,), -1))
