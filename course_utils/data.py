@@ -377,20 +377,18 @@ def _sprite_pairs(
     2.4 radii + 1 pixel apart in every frame share no pixel and each sprite is seen whole.
     """
     clearance = 2.4 * SPRITE_RADIUS * size + 1.0
-    pairs: list[dict[str, np.ndarray]] = [{}, {}]
+    pairs = [_sprite_paths(n, frames, size, speed, "named", rng) for _ in range(2)]
     missing = np.arange(n)
     for _ in range(MAX_PAIR_DRAWS):
-        drawn = [_sprite_paths(len(missing), frames, size, speed, "named", rng) for _ in pairs]
-        gap = np.linalg.norm(drawn[0]["positions"] - drawn[1]["positions"], axis=-1).min(1)
-        clear = (gap >= clearance) & (drawn[0]["colour_names"] != drawn[1]["colour_names"])
-        for pair, new in zip(pairs, drawn, strict=True):
-            for key, values in new.items():
-                if key not in pair:
-                    pair[key] = np.empty((n, *values.shape[1:]), values.dtype)
-                pair[key][missing[clear]] = values[clear]
-        missing = missing[~clear]
+        first, second = ({key: values[missing] for key, values in pair.items()} for pair in pairs)
+        gap = np.linalg.norm(first["positions"] - second["positions"], axis=-1).min(1)
+        missing = missing[(gap < clearance) | (first["colour_names"] == second["colour_names"])]
         if len(missing) == 0:
             return pairs
+        for pair in pairs:  # redraw both sprites of every pair that touches or shares a colour
+            redrawn = _sprite_paths(len(missing), frames, size, speed, "named", rng)
+            for key, values in redrawn.items():
+                pair[key][missing] = values
     raise RuntimeError(  # not reached with the default speeds: about 1 pair in 8 is clear
         f"could not place two sprites apart in {len(missing)} of {n} clips after {MAX_PAIR_DRAWS} "
         f"draws; use a lower speed, fewer frames or a larger size"

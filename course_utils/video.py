@@ -140,15 +140,23 @@ def isolate_colour(videos: torch.Tensor, colour_names: torch.Tensor) -> torch.Te
     (``colour_names``, N indices into ``NAMED_COLOURS``) kept; the rest is black (-1).
 
     A clip of two sprites of different named colours becomes a clip of the asked one alone, which
-    the one-sprite judges and measures read as they read any clip.
+    the one-sprite judges and measures read as they read any clip.  ``colour_names`` of shape
+    N×K asks K colours of each clip and gives K sets of clips, stacked first (K×N×T×C×H×W),
+    for the cost of reading the pixels' colours once.
     """
+    asked = check_tensor(colour_names, "colour_names")
+    if asked.dim() not in (1, 2):
+        raise ValueError(f"colour_names: expected shape (N,) or (N, K), got {tuple(asked.shape)}")
+    columns = [_check_colour_names(column, videos) for column in asked.view(len(asked), -1).T]
     masks = sprite_masks(videos).bool()  # (N, T, 1, H, W)
-    colour_names = _check_colour_names(colour_names, videos)
     videos = videos.detach().float().cpu()
     rgb = ((videos + 1) / 2).permute(0, 1, 3, 4, 2).numpy()  # (N, T, H, W, 3)
     nearest = torch.from_numpy(nearest_named_colour(rgb))[:, :, None]  # (N, T, 1, H, W)
-    asked = masks & (nearest == colour_names.view(-1, 1, 1, 1, 1))
-    return torch.where(asked, videos, torch.full_like(videos, -1.0))
+    nearest = torch.where(masks, nearest, -1)  # unsaturated pixels name no colour
+    isolated = torch.stack(
+        [torch.where(nearest == names.view(-1, 1, 1, 1, 1), videos, -1.0) for names in columns]
+    )
+    return isolated if asked.dim() == 2 else isolated[0]
 
 
 @dataclass

@@ -242,5 +242,11 @@ def test_isolating_a_colour_leaves_that_sprite_alone():
     palette = set(range(len(NAMED_COLOURS)))
     absent = torch.tensor([min(palette - set(names)) for names in pair.colour_names.tolist()])
     assert (isolate_colour(pair.videos, absent) == -1).all()
+    # both colours at once: the same clips as one colour at a time
+    both = isolate_colour(pair.videos, pair.colour_names)
+    assert both.shape == (2, *pair.videos.shape)
+    assert torch.equal(both[1], isolate_colour(pair.videos, pair.colour_names[:, 1]))
     with pytest.raises(ValueError, match="NAMED_COLOURS"):
         isolate_colour(pair.videos, torch.full((100,), -1))
+    with pytest.raises(ValueError, match=r"\(N,\) or \(N, K\)"):
+        isolate_colour(pair.videos, pair.colour_names[..., None])
