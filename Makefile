@@ -56,6 +56,7 @@ checkpoints: $(INSTALLED)
 	$(PY) -m course_utils.judge
 	$(PY) -m course_utils.video_judge
 	$(PY) -m course_utils.story_judge
+	$(PY) -m course_utils.avatar_judge
 	$(PY) -m course_utils.shipped --build-all
 
 # Images/s of the course's DCGAN and pix2pix steps against plain reference steps at the public

@@ -13,6 +13,9 @@ Nothing here touches the network.  Sources:
   backgrounds).
 * ``make_stories``: procedural stories (CLEVR-SV-like), one object added per frame, each frame
   with a sentence (words and token ids) and its ground truth (attributes, what is where).
+
+Talking-head clips of a cast of drawn avatars, the assignment's consenting "people", live in
+``course_utils.avatars``.
 """
 
 from __future__ import annotations

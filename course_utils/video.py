@@ -82,6 +82,19 @@ def save_mp4(
     return path
 
 
+def read_mp4(path: str | os.PathLike) -> torch.Tensor:
+    """The frames of an MP4 as a T×3×H×W tensor in [-1, 1] (with the ffmpeg of imageio-ffmpeg)."""
+    import imageio_ffmpeg
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"path: expected an MP4 file, got {str(path)!r} (no such file)")
+    reader = imageio_ffmpeg.read_frames(str(path))
+    width, height = next(reader)["size"]  # the first item describes the video
+    frames = [np.frombuffer(frame, np.uint8).reshape(height, width, 3) for frame in reader]
+    return torch.from_numpy(np.stack(frames)).permute(0, 3, 1, 2).float() / 127.5 - 1
+
+
 def save_clips(
     videos: torch.Tensor, path: str | os.PathLike, nrow: int | None = None, *, fps: int = 6
 ) -> tuple[Path, Path]:
