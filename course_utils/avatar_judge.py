@@ -6,7 +6,10 @@ A small 2-D CNN reads every frame of a clip (``course_utils.avatars``) and gives
   mean of its frames' features: does a generator keep the person?
 * **mouth opening and head turn** of each frame, regressed: does a driven model follow the
   driving clip?
-* **features** (128 per clip, the mean over frames) for a Fréchet distance to real clips.
+* **features** (128 per clip, the mean over frames) for a Fréchet distance to real clips.  It
+  sees who is shown and how the faces look, not how they move: 160 real clips frozen on their
+  first frame are 32.8 from other real clips, as close as moving ones (32.0; one clip repeated:
+  2,190).  Measure motion with ``read_motion``.
 
 It reads 32×32 frames; larger frames are shrunk to 32×32 by averaging (area), so clips of the
 full profile's 64×64 are read alike.  It is trained on seeds that notebooks never use by

@@ -57,6 +57,9 @@ def test_its_readings_see_another_person_a_frozen_mouth_and_a_collapse(judge):
     floor = frechet_from_features(clip_features(judge, real.videos[:half]), reference)
     collapsed = clip_features(judge, real.videos[:1].expand(half, -1, -1, -1, -1))
     assert frechet_from_features(collapsed, reference) > 5 * floor
+    # what the distance hardly sees: every clip frozen on its first frame (the docstring's claim)
+    still = clip_features(judge, real.videos[:half, :1].expand(-1, 8, -1, -1, -1))
+    assert frechet_from_features(still, reference) < 1.2 * floor
 
 
 def test_bad_clips_are_a_clear_error(judge):
