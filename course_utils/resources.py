@@ -111,10 +111,11 @@ def _transformer(design: VideoDesign) -> tuple[int, float, float]:
         attended = [*attended, design.text_tokens]
     linear = 12 * d * d + 4 * d * d * extra_attentions  # multiply-adds per token and block
     patch_in = design.latent_channels * design.tubelet * design.patch**2
-    modulation = 6 * d * d  # adaLN: the conditioning vector → shift, scale, gate of 2 layers
-    per_block = linear + (0 if design.shared_modulation else modulation)
-    parameters = design.depth * per_block + 2 * patch_in * d + 3 * d * d + 256 * d  # and the
-    # final layer's modulation (2d²) and the timestep MLP (256 sin-cos features → d → d)
+    # adaLN in each block: the conditioning vector → shift, scale and gate of its 2 layers
+    modulation = 0 if design.shared_modulation else 6 * d * d
+    ends = 2 * patch_in * d + 3 * d * d + 256 * d  # patches in and out, the final layer's
+    # modulation (2d²), the timestep MLP (256 sin-cos features → d → d)
+    parameters = design.depth * (linear + modulation) + ends
     macs = design.depth * (tokens * (linear + 2 * d * sum(attended)) + modulation)
     macs += 2 * tokens * patch_in * d  # patches in, predictions out
     heads = max(1, d // HEAD_WIDTH)

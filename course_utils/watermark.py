@@ -51,6 +51,10 @@ def message_text(bits: torch.Tensor) -> str:
 def _check_clips(videos: object) -> torch.Tensor:
     videos = check_images(videos, "videos", ndim=5, channels=(1, 3))
     check_positive_int(videos.shape[1], "frames per clip", minimum=2)
+    if videos.shape[-1] != videos.shape[-2]:
+        raise ValueError(
+            f"videos: expected square frames, got {videos.shape[-2]}×{videos.shape[-1]}"
+        )
     return videos
 
 
@@ -70,7 +74,7 @@ def _key(size: int, bits: int, frames: int, key: int):
     owner[where] = torch.arange(len(where)) % bits
     phase = torch.exp(2j * torch.pi * torch.rand(usable.numel(), generator=generator))
     signs = torch.tensor([1.0, -1.0]).repeat(frames // 2 + 1)[:frames]
-    signs[frames - frames % 2 :] = 0  # an odd last frame carries no mark: the sum stays balanced
+    signs[frames - frames % 2 :] = 0  # of an odd number of frames one carries no mark: sum 0
     signs = signs[torch.randperm(frames, generator=generator)]
     return owner.view(usable.shape), phase.view(usable.shape), signs
 

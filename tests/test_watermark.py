@@ -71,6 +71,8 @@ def test_bad_input_is_a_clear_error(clips):
         embed_watermark(clips, MESSAGE.long())
     with pytest.raises(ValueError, match="N×T×C×H×W"):
         read_watermark(clips[0])
+    with pytest.raises(ValueError, match="square"):
+        read_watermark(clips[..., :16])
     with pytest.raises(ValueError, match="quality"):
         jpeg_frames(clips, 100)
     with pytest.raises(ValueError, match="factor"):
