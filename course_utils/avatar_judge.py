@@ -19,6 +19,7 @@ full profile's 64×64 are read alike.  It is trained on seeds that notebooks nev
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
@@ -95,22 +96,37 @@ def heldout_heads(n: int = 320, frames: int = 8, size: int = 32) -> TalkingHeads
     return make_talking_heads(n, frames=frames, size=size, seed=HELDOUT_SEED)
 
 
-def _read(judge: AvatarJudge, videos: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-frame features (N×T×128) and the identity logits, on the CPU, in batches."""
+@dataclass
+class ClipReading:
+    """What the judge reads in N clips of T frames: ``identity`` (N, an index into the cast),
+    ``mouth`` opening and head ``turn`` of each frame (N×T), and each clip's ``features``
+    (N×128, the mean of its frames', for a Fréchet distance)."""
+
+    identity: torch.Tensor
+    mouth: torch.Tensor
+    turn: torch.Tensor
+    features: torch.Tensor
+
+
+def read_clips(judge: AvatarJudge, videos: torch.Tensor) -> ClipReading:
+    """Everything the judge reads, in one pass over the clips (in batches, results on the CPU)."""
     videos = check_talking_heads(videos)
     device = next(judge.parameters()).device
-    features, logits = [], []
-    with eval_mode(judge):
+    readings = []
+    with eval_mode(judge), torch.no_grad():
         for batch in videos.split(100):
             frame_features = judge.frame_features(batch.to(device).float())
-            features.append(frame_features.cpu())
-            logits.append(judge.identity_head(frame_features.mean(1)).cpu())
-    return torch.cat(features), torch.cat(logits)
+            clip = frame_features.mean(1)
+            motion = judge.motion_head(frame_features)
+            readings.append(
+                (judge.identity_head(clip).argmax(1), motion[..., 0], motion[..., 1], clip)
+            )
+    return ClipReading(*(torch.cat(parts).cpu() for parts in zip(*readings, strict=True)))
 
 
 def predict_identity(judge: AvatarJudge, videos: torch.Tensor) -> torch.Tensor:
     """The judge's avatar for each clip (N), an index into the cast."""
-    return _read(judge, videos)[1].argmax(1)
+    return read_clips(judge, videos).identity
 
 
 def identity_accuracy(judge: AvatarJudge, videos: torch.Tensor, identity: torch.Tensor) -> float:
@@ -122,16 +138,14 @@ def identity_accuracy(judge: AvatarJudge, videos: torch.Tensor, identity: torch.
 def read_motion(judge: AvatarJudge, videos: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """The mouth opening (in [0, 1]) and head turn (in [-0.5, 0.5]) the judge reads in each
     frame: two N×T tensors."""
-    features, _ = _read(judge, videos)
-    with torch.no_grad():
-        motion = judge.motion_head(features.to(next(judge.parameters()).device)).cpu()
-    return motion[..., 0], motion[..., 1]
+    reading = read_clips(judge, videos)
+    return reading.mouth, reading.turn
 
 
 def clip_features(judge: AvatarJudge, videos: torch.Tensor) -> torch.Tensor:
     """N×128: each clip's mean frame features, for a Fréchet distance
     (``course_utils.video_judge.frechet_from_features``)."""
-    return _read(judge, videos)[0].mean(1)
+    return read_clips(judge, videos).features
 
 
 def train_avatar_judge(

@@ -878,3 +878,63 @@ def check_heun_step(fn: Callable[..., torch.Tensor]) -> bool:
         return None
 
     return _run("heun_step", check)
+
+
+def check_lip_sync_offset(fn: Callable[..., torch.Tensor]) -> bool:
+    """Exercise (13): the whole frames by which a read mouth trails its driving signal."""
+
+    def check() -> str | None:
+        g = torch.Generator().manual_seed(13)
+        frames, lags = 40, torch.tensor([0, 1, 2, -1, -2, 1])
+        signal = torch.rand(len(lags), frames + 4, generator=g)
+        # read[t] = signal[t - lag]: a positive lag is a late mouth
+        read = torch.stack([s.roll(int(lag))[2:-2] for s, lag in zip(signal, lags, strict=True)])
+        signal = signal[:, 2:-2]
+        out = fn(read, signal, 2)
+        if not isinstance(out, torch.Tensor) or out.shape != (len(lags),):
+            return f"return one whole number of frames per clip, shape ({len(lags)},)"
+        if torch.equal(out.long(), -lags):
+            return (
+                "the sign is reversed: a read mouth that opens after the signal is late (positive)"
+            )
+        if not torch.equal(out.long(), lags):
+            return "try every shift from -max_lag to max_lag and compare the frames the two share"
+        squashed = 0.1 * read + 0.9 + 0.002 * torch.randn(read.shape, generator=g)
+        if not torch.equal(fn(squashed, signal, 2).long(), lags):
+            return (
+                "a reader may be scaled, offset and a little noisy: compare the shapes of the two "
+                "signals (e.g. a correlation), not their values"
+            )
+        near = lags.abs() <= 1
+        within_one = fn(read, signal, 1).long()
+        if within_one.abs().max() > 1 or not torch.equal(within_one[near], lags[near]):
+            return "look at the shifts from -max_lag to max_lag, and no further"
+        return None
+
+    return _run("lip_sync_offset", check)
+
+
+def check_false_positive_threshold(fn: Callable[[torch.Tensor, float], float]) -> bool:
+    """Exercise (13): the lowest threshold with at most a share ``rate`` of real scores above it."""
+
+    def check() -> str | None:
+        g = torch.Generator().manual_seed(31)
+        for n, rate in ((1000, 0.01), (200, 0.05), (37, 0.1), (10, 0.0)):
+            scores = torch.rand(n, generator=g)
+            threshold = float(fn(scores, rate))
+            flagged = (scores > threshold).float().mean().item()
+            if flagged > rate + 1e-9:
+                return (
+                    f"{flagged:.1%} of real scores lie above your threshold, more than {rate:.0%}"
+                )
+            if threshold > scores.max().item() + 1e-9:
+                return "a threshold above every score flags nothing: find the lowest one that works"
+            allowed = math.floor(rate * n + 1e-9)
+            if flagged * n < allowed - 0.5:
+                return (
+                    f"{flagged * n:.0f} of {n} real scores lie above your threshold where up to "
+                    f"{allowed} may: choose the lowest threshold that keeps to the rate"
+                )
+        return None
+
+    return _run("false_positive_threshold", check)

@@ -42,6 +42,7 @@ from course_utils.avatars import (
     CAST_SIZE,
     MAX_ROLL,
     MAX_YAW,
+    HeadMotion,
     make_avatars,
     make_talking_heads,
     render_talking_heads,
@@ -66,6 +67,13 @@ class Pairs:
         return len(self.drive)
 
 
+def motion_code(motion: HeadMotion) -> torch.Tensor:
+    """The reader's four numbers per frame (N×T×4), each in [-1, 1]."""
+    return torch.stack(
+        [motion.mouth, motion.blink, motion.yaw / MAX_YAW, motion.roll / MAX_ROLL], -1
+    )
+
+
 def reenactment_pairs(n: int, *, frames: int = 8, size: int = 32, seed: int = 0) -> Pairs:
     """``n`` driving clips, each with another avatar as its target and the exact answer."""
     drive = make_talking_heads(n, frames=frames, size=size, seed=seed)
@@ -74,11 +82,8 @@ def reenactment_pairs(n: int, *, frames: int = 8, size: int = 32, seed: int = 0)
     source = make_talking_heads(n, identity=target, frames=2, size=size, seed=seed + 2)
     truth = render_talking_heads(make_avatars(), target, drive.motion, size=size,
                                  backdrops=source.backdrops)  # fmt: skip
-    motion = drive.motion
-    code = torch.stack(
-        [motion.mouth, motion.blink, motion.yaw / MAX_YAW, motion.roll / MAX_ROLL], -1
-    )  # every number in [-1, 1]
-    return Pairs(drive.videos, source.videos[:, 0], truth.videos, torch.from_numpy(target), code)
+    return Pairs(drive.videos, source.videos[:, 0], truth.videos, torch.from_numpy(target),
+                 motion_code(drive.motion))  # fmt: skip
 
 
 def conv_block(channels_in: int, channels_out: int) -> nn.Sequential:

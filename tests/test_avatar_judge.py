@@ -10,6 +10,7 @@ from course_utils.avatar_judge import (
     heldout_heads,
     identity_accuracy,
     load_avatar_judge,
+    read_clips,
     read_motion,
 )
 from course_utils.avatars import CAST_SIZE, make_avatars, render_talking_heads
@@ -28,6 +29,19 @@ def test_held_out_identity_and_motion_are_read_at_both_sizes(judge, size):
     mouth, turn = read_motion(judge, real.videos)
     assert (mouth - real.motion.mouth).abs().mean() < 0.08
     assert (turn - real.motion.yaw).abs().mean() < 0.08
+
+
+def test_one_pass_reads_what_the_separate_readers_read(judge):
+    real = heldout_heads(150)  # more than one batch of 100
+    reading = read_clips(judge, real.videos)
+    mouth, turn = read_motion(judge, real.videos)
+    assert torch.equal(reading.mouth, mouth) and torch.equal(reading.turn, turn)
+    assert torch.equal(reading.features, clip_features(judge, real.videos))
+    assert reading.identity.shape == (150,) and reading.mouth.shape == (150, 8)
+    # the features are the mean of each clip's frame features
+    with torch.no_grad():
+        frames = judge.frame_features(real.videos[:3])
+    assert torch.allclose(reading.features[:3], frames.mean(1), atol=1e-5)
 
 
 def test_an_untrained_judge_reads_nothing():

@@ -1,5 +1,7 @@
 """The self-checks must accept a right answer, reject wrong ones, and never raise."""
 
+import math
+
 import torch
 
 from course_utils import exercises
@@ -422,3 +424,56 @@ def test_heun_step():
         lambda v, z, t, dt: z + dt * v(z + dt / 2 * v(z, t), t + dt / 2)
     )
     assert not exercises.check_heun_step(not_attempted)
+
+
+def lip_sync_offset(read, signal, max_lag=2):
+    lags = list(range(-max_lag, max_lag + 1))
+    frames = read.shape[1]
+    scores = []
+    for lag in lags:
+        a = read[:, max(lag, 0) : frames + min(lag, 0)]  # read[t], t - lag within the clip
+        b = signal[:, max(-lag, 0) : frames - max(lag, 0)]
+        a, b = a - a.mean(1, keepdim=True), b - b.mean(1, keepdim=True)
+        scores.append((a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1) + 1e-8))
+    return torch.tensor(lags)[torch.stack(scores, 1).argmax(1)]
+
+
+def test_lip_sync_offset():
+    assert exercises.check_lip_sync_offset(lip_sync_offset)
+    assert not exercises.check_lip_sync_offset(lambda r, s, m: -lip_sync_offset(r, s, m))  # sign
+    assert not exercises.check_lip_sync_offset(
+        lambda r, s, m: torch.zeros(len(r), dtype=torch.long)
+    )
+
+    def by_distance(read, signal, max_lag=2):  # compares values, not shapes: fooled by a scale
+        lags = torch.arange(-max_lag, max_lag + 1)
+        errors = torch.stack([(read - signal.roll(int(lag), 1)).abs()[:, max_lag:-max_lag].mean(1)
+                              for lag in lags], 1)  # fmt: skip
+        return lags[errors.argmin(1)]
+
+    assert not exercises.check_lip_sync_offset(by_distance)
+    assert not exercises.check_lip_sync_offset(
+        lambda r, s, m: lip_sync_offset(r, s, 2)
+    )  # ignores m
+    assert not exercises.check_lip_sync_offset(not_attempted)
+
+
+def false_positive_threshold(real_scores, rate):
+    allowed = math.floor(rate * len(real_scores) + 1e-9)
+    ordered = real_scores.sort(descending=True).values
+    return ordered[allowed].item() if allowed < len(ordered) else ordered[-1].item() - 1
+
+
+def test_false_positive_threshold():
+    assert exercises.check_false_positive_threshold(false_positive_threshold)
+    # too cautious: nothing real is ever flagged, and nothing else much either
+    assert not exercises.check_false_positive_threshold(lambda s, r: s.max().item())
+    assert not exercises.check_false_positive_threshold(
+        lambda s, r: s.quantile(1 - r).item() - 0.01
+    )
+    assert not exercises.check_false_positive_threshold(  # one score too many above it
+        lambda s, r: (
+            s.sort(descending=True).values[min(math.floor(r * len(s)) + 1, len(s) - 1)].item()
+        )
+    )
+    assert not exercises.check_false_positive_threshold(not_attempted)

@@ -72,6 +72,9 @@ class JupyterLab:
             profile = (profiles or {}).get(notebook.stem, default_profile)
             copy = self.root / "notebooks" / notebook.name
             copy.write_text(with_profile(notebook.read_text(), profile))
+        for module in {path.parent for path in notebooks}:  # what notebooks import from beside them
+            for script in module.glob("*.py"):
+                shutil.copyfile(script, self.root / "notebooks" / script.name)
         settings = workdir / "settings"
         for name, values in LAB_SETTINGS.items():
             (settings / name).parent.mkdir(parents=True, exist_ok=True)

@@ -123,6 +123,10 @@ REGISTRY: dict[str, Entry] = {
         budget_s=330,
         profile="pretrained",
     ),
+    "13_assignment_video_generation": Entry(  # the resource estimator: a wider model costs more
+        (Interaction("widgets.interact(show_estimate", drag_slider(0, 80), changes="pre"),),
+        profile="pretrained",
+    ),
 }
 
 
