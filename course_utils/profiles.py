@@ -401,8 +401,9 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
         # 35 and 50 s on 2 cores; the performance prior (a 35-number rectified flow) trains in
         # seconds; the detector (300 steps of 16 real and 16 driven clips) about 15 s.  euler_steps
         # are the prior's sampling steps, not training.  watermark_clips: the clips marked and
-        # edited (an H.264 round trip costs about 0.1 s a clip).  Quick: 150 s as a script, full:
-        # 540 s; quick's driven model reads mouth error 0.075 (line 0.12), full's 0.051 (0.08).
+        # edited (an H.264 round trip costs about 0.1 s a clip).  Quick: 154 s under nbval (160 s
+        # Run All in JupyterLab), full: 540 s; quick's driven model reads mouth error 0.075 (line
+        # 0.12), full's 0.051 (0.08).
         "quick": {
             "clips": 3000,
             "eval_clips": 300,
