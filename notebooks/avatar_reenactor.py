@@ -66,6 +66,9 @@ class Pairs:
     def __len__(self) -> int:
         return len(self.drive)
 
+    def to(self, device: torch.device) -> Pairs:
+        return Pairs(*(field.to(device) for field in vars(self).values()))
+
 
 def motion_code(motion: HeadMotion) -> torch.Tensor:
     """The reader's four numbers per frame (N×T×4), each in [-1, 1]."""
@@ -197,7 +200,7 @@ def main() -> None:
     torch.manual_seed(args.seed)  # the same starting weights in every process
     model = Reenactor().to(device)
     pairs = reenactment_pairs(args.clips, frames=args.frames, seed=args.seed)
-    pairs = Pairs(*(field.to(device) for field in vars(pairs).values()))
+    pairs = pairs.to(device)
     trained = nn.parallel.DistributedDataParallel(model) if distributed else model
     losses = train(trained, pairs, args.steps, global_batch=args.global_batch, seed=args.seed)
     if not distributed or dist.get_rank() == 0:
